@@ -1,0 +1,19 @@
+//! The protocol core of vision-chat: everything that can be decided without a
+//! browser or a network.
+//!
+//! * [`wire`] owns the JSON shapes of the Azure AI Model Inference API.
+//! * [`sse`] is an incremental server-sent-events parser.
+//! * [`stream`] turns SSE events into a growing answer ([`stream::Answer`]).
+//! * [`request`] builds request bodies from a conversation, enforcing the
+//!   one-image rule of Phi-3.5-vision.
+//! * [`image`] identifies image bytes and reads their dimensions from headers.
+//! * [`tokens`] estimates token costs (the Phi-3.5-vision image formula).
+//! * [`error`] classifies failed responses into messages a person understands.
+
+pub mod error;
+pub mod image;
+pub mod request;
+pub mod sse;
+pub mod stream;
+pub mod tokens;
+pub mod wire;
