@@ -1,0 +1,122 @@
+//! `vision-chat-proxy`: serves the widget, keeps the API key on the server and
+//! forwards chat requests to an Azure AI Model Inference endpoint — or, with
+//! none configured, answers them itself with the built-in demo endpoint.
+//!
+//! Routes: `GET /api/info`, `POST /api/chat/completions`, `GET /healthz`, and
+//! the widget's static files at `/`.
+
+mod api_error;
+pub mod config;
+pub mod demo;
+mod upstream;
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use bytes::Bytes;
+use tower::Layer;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use config::{Config, Mode, Upstream};
+
+use api_error::api_error;
+
+/// Shared state of the handlers.
+struct AppState {
+    config: Config,
+    upstream: Option<upstream::Client>,
+}
+
+/// The proxy's routes for a configuration.
+pub fn router(config: Config) -> Router {
+    let upstream = config.upstream.as_ref().map(upstream::Client::new);
+    let static_files = ServeDir::new(&config.static_dir).append_index_html_on_directories(true);
+    let max_body = config.max_body_bytes;
+    let state = Arc::new(AppState { config, upstream });
+
+    let api = Router::new()
+        .route("/api/info", get(info))
+        .route("/api/chat/completions", post(chat_completions))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(state);
+
+    Router::new()
+        .merge(api)
+        .route("/healthz", get(|| async { "ok\n" }))
+        .fallback_service(CompressionLayer::new().layer(static_files))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(middleware::from_fn(log_request))
+}
+
+async fn info(State(state): State<Arc<AppState>>) -> Response {
+    match &state.upstream {
+        Some(client) => client.info().await,
+        None => axum::Json(demo::model_info()).into_response(),
+    }
+}
+
+async fn chat_completions(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status();
+            return api_error(
+                status,
+                if status.as_u16() == 413 { "request_too_large" } else { "invalid_request" },
+                None,
+                format!(
+                    "The request body could not be read: {rejection}. The proxy accepts bodies up to {} bytes.",
+                    state.config.max_body_bytes
+                ),
+            );
+        }
+    };
+    match &state.upstream {
+        Some(client) => client.chat_completions(&headers, body).await,
+        None => demo::chat_completions(&state.config.demo, &headers, &body),
+    }
+}
+
+/// One line per request on stderr: method, path, status, time to headers.
+/// Never headers or bodies, so never a key or a prompt.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    if path.starts_with("/api/") {
+        eprintln!(
+            "{method} {path} -> {} in {:.1} ms",
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    response
+}
+
+/// Serves the router on a bound listener until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(config)).with_graceful_shutdown(shutdown).await
+}
