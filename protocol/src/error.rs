@@ -49,7 +49,9 @@ impl Explained {
         if let Some(status) = self.status {
             s.push_str(&format!("HTTP {status}"));
         }
-        if let Some(code) = &self.code {
+        // Some services repeat the status as the code ("429"): say it once.
+        let code = self.code.as_ref().filter(|c| self.status.is_none_or(|st| c.as_str() != st.to_string()));
+        if let Some(code) = code {
             if !s.is_empty() {
                 s.push(' ');
             }
@@ -178,6 +180,7 @@ mod tests {
         assert_eq!(explain_http(400, r#"{"error":{"message":"bad","code":"invalid"}}"#, None).kind, ErrorKind::BadRequest);
         let e = explain_http(429, r#"{"error":{"message":"slow down","code":"429"}}"#, Some(1500));
         assert_eq!((e.kind, e.retry_after_ms, e.retryable()), (ErrorKind::RateLimited, Some(1500), true));
+        assert_eq!(e.headline(), "HTTP 429: slow down");
         let e = explain_http(502, "<html>bad gateway</html>", None);
         assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Server, "<html>bad gateway</html>"));
         assert_eq!(explain_network("").headline(), "the network request failed");

@@ -1,0 +1,119 @@
+//! The browser edge: the only module that talks HTTP.
+//!
+//! Components call [`fetch_info`] and [`stream_chat`]; request bodies come
+//! from `vision_chat_protocol::request`, and response bytes go through the
+//! incremental SSE parser into an [`Answer`], reporting each read's new text
+//! as it arrives.
+
+use gloo_net::http::{Request, Response};
+use js_sys::Uint8Array;
+use vision_chat_protocol::error::{explain_http, explain_network, parse_retry_after, Explained};
+use vision_chat_protocol::request::extra_parameters_header;
+use vision_chat_protocol::sse::SseParser;
+use vision_chat_protocol::stream::{Answer, Ending};
+use vision_chat_protocol::wire::{ChatCompletion, ChatRequest, ModelInfo};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, ReadableStreamDefaultReader, ReadableStreamReadResult};
+
+/// `GET {endpoint}/info`.
+pub async fn fetch_info(endpoint: &str) -> Result<ModelInfo, Explained> {
+    let response = Request::get(&format!("{endpoint}/info"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .map_err(|e| explain_network(&e.to_string()))?;
+    let response = ok_or_explained(response).await?;
+    let body = response.text().await.map_err(|e| explain_network(&e.to_string()))?;
+    serde_json::from_str(&body).map_err(|e| explain_network(&format!("the model information could not be read: {e}")))
+}
+
+/// How a chat request ended, when it produced an answer.
+pub struct Streamed {
+    pub answer: Answer,
+    pub ending: Ending,
+}
+
+/// `POST {endpoint}/chat/completions`, streaming. `on_text` receives each
+/// read's new text of the first choice, `on_usage` the final usage.
+///
+/// `Err` means no answer at all (HTTP error or network failure before the
+/// response); once the response has started, failures end the answer as
+/// [`Ending::Interrupted`] with its partial text kept.
+pub async fn stream_chat(
+    endpoint: &str,
+    request: &ChatRequest,
+    signal: &AbortSignal,
+    mut on_text: impl FnMut(&str),
+) -> Result<Streamed, Explained> {
+    let body = serde_json::to_string(request).map_err(|e| explain_network(&e.to_string()))?;
+    let mut builder = Request::post(&format!("{endpoint}/chat/completions"))
+        .header("content-type", "application/json")
+        .header("accept", if request.stream == Some(true) { "text/event-stream" } else { "application/json" })
+        .abort_signal(Some(signal));
+    if let Some(extra) = extra_parameters_header(request) {
+        builder = builder.header("extra-parameters", extra);
+    }
+    let response = builder
+        .body(body)
+        .map_err(|e| explain_network(&e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| explain_network(&e.to_string()))?;
+    let response = ok_or_explained(response).await?;
+
+    let is_sse = response.headers().get("content-type").is_some_and(|t| t.starts_with("text/event-stream"));
+    if !is_sse {
+        // A non-streaming answer (or a server that ignored `stream`).
+        let text = response.text().await.map_err(|e| explain_network(&e.to_string()))?;
+        let completion: ChatCompletion = serde_json::from_str(&text)
+            .map_err(|e| explain_network(&format!("the answer could not be read: {e}")))?;
+        let answer = Answer::from_completion(&completion);
+        on_text(answer.text());
+        let ending = answer.ending(false);
+        return Ok(Streamed { answer, ending });
+    }
+
+    let mut answer = Answer::new();
+    let Some(stream) = response.body() else {
+        return Ok(Streamed { ending: answer.ending(true), answer });
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut parser = SseParser::new();
+    let mut fresh = String::new();
+    let truncated = loop {
+        let result = match JsFuture::from(reader.read()).await {
+            Ok(r) => r.unchecked_into::<ReadableStreamReadResult>(),
+            // Aborted by the user or cut by the network: keep what arrived.
+            Err(_) => break true,
+        };
+        if result.get_done().unwrap_or(true) {
+            break parser.finish();
+        }
+        let bytes = result.get_value().unchecked_into::<Uint8Array>().to_vec();
+        fresh.clear();
+        for event in parser.feed(&bytes) {
+            for (index, text) in answer.apply_event(&event).appended {
+                if index == 0 {
+                    fresh.push_str(&text);
+                }
+            }
+        }
+        if !fresh.is_empty() {
+            on_text(&fresh);
+        }
+    };
+    reader.release_lock();
+    let ending = answer.ending(truncated);
+    Ok(Streamed { answer, ending })
+}
+
+async fn ok_or_explained(response: Response) -> Result<Response, Explained> {
+    if response.ok() {
+        return Ok(response);
+    }
+    let headers = response.headers();
+    let retry = parse_retry_after(headers.get("retry-after-ms").as_deref(), headers.get("retry-after").as_deref());
+    let body = response.text().await.unwrap_or_default();
+    Err(explain_http(response.status(), &body, retry))
+}

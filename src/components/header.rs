@@ -1,0 +1,40 @@
+//! The header: which model answers, or why that is unknown.
+
+use leptos::prelude::*;
+
+use super::Chat;
+use crate::api;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let info = LocalResource::new(move || {
+        let endpoint = chat.endpoint();
+        async move { api::fetch_info(&endpoint).await }
+    });
+    let model = move || match info.get() {
+        None => view! { <span class="vc-muted">"Connecting…"</span> }.into_any(),
+        Some(Ok(info)) => {
+            let demo = info.model_provider_name.to_lowercase().contains("demo");
+            view! {
+                <span data-testid="model-name" class="vc-model">{info.model_name.clone()}</span>
+                <span class="vc-provider">{info.model_provider_name.clone()}</span>
+                <Show when=move || demo>
+                    <span class="vc-badge" title="No model endpoint is configured on the proxy">"demo"</span>
+                </Show>
+            }
+            .into_any()
+        }
+        Some(Err(e)) => view! {
+            <span data-testid="model-name" class="vc-model vc-unknown">"Model unavailable"</span>
+            <span class="vc-provider" role="status">{e.headline()}</span>
+        }
+        .into_any(),
+    };
+    view! {
+        <header class="vc-header">
+            <h2 class="vc-title">"Vision chat"</h2>
+            <div class="vc-model-line">{model}</div>
+        </header>
+    }
+}

@@ -1,0 +1,83 @@
+//! The conversation: one bubble per message, keyed so a delta re-renders
+//! only its own bubble.
+
+use leptos::prelude::*;
+use vision_chat_protocol::wire::{Role, Usage};
+
+use super::chat::{Chat, Entry, EntryBody, MessageEntry};
+use crate::conversation::{group_digits, ErrorNotice, MessageState};
+
+#[component]
+pub fn MessageList() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    view! {
+        <div class="vc-log" role="log" aria-live="polite" aria-label="Conversation">
+            <Show when=move || chat.entries.with(Vec::is_empty)>
+                <p class="vc-empty">"Ask about a chart. Enter sends, Shift+Enter starts a new line."</p>
+            </Show>
+            <For each=move || chat.entries.get() key=|entry: &Entry| entry.id let:entry>
+                {match entry.body {
+                    EntryBody::Message(m) => view! { <Message entry=m /> }.into_any(),
+                    EntryBody::Error(notice) => view! { <ErrorRow notice /> }.into_any(),
+                }}
+            </For>
+        </div>
+    }
+}
+
+#[component]
+fn Message(entry: MessageEntry) -> impl IntoView {
+    let role = match entry.role {
+        Role::User => "user",
+        Role::Assistant => "assistant",
+        Role::System => "system",
+    };
+    let state = entry.state;
+    let waiting = move || state.with(|s| *s == MessageState::Streaming) && entry.text.with(String::is_empty);
+    view! {
+        <article
+            class="vc-message"
+            data-testid="message"
+            data-role=role
+            data-state=move || state.with(MessageState::name)
+            aria-busy=move || state.with(|s| *s == MessageState::Streaming).to_string()
+        >
+            <div class="vc-content" data-testid="message-content">{move || entry.text.get()}</div>
+            <Show when=waiting>
+                <span class="vc-typing" aria-label="The answer is on its way">"…"</span>
+            </Show>
+            {move || state.with(MessageState::note).map(|note| view! { <p class="vc-note">{note}</p> })}
+            {move || entry.usage.get().map(|usage| view! { <UsageLine usage /> })}
+        </article>
+    }
+}
+
+#[component]
+fn UsageLine(usage: Usage) -> impl IntoView {
+    view! {
+        <p
+            class="vc-usage"
+            data-testid="usage"
+            data-prompt-tokens=usage.prompt_tokens
+            data-completion-tokens=usage.completion_tokens
+            data-total-tokens=usage.total_tokens
+        >
+            {format!(
+                "{} prompt + {} completion = {} tokens",
+                group_digits(usage.prompt_tokens),
+                group_digits(usage.completion_tokens),
+                group_digits(usage.total_tokens),
+            )}
+        </p>
+    }
+}
+
+#[component]
+fn ErrorRow(notice: ErrorNotice) -> impl IntoView {
+    view! {
+        <div class="vc-error" data-testid="error" role="alert">
+            <p class="vc-error-headline">{notice.headline}</p>
+            <p class="vc-error-advice">{notice.advice}</p>
+        </div>
+    }
+}

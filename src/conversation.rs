@@ -1,0 +1,182 @@
+//! The conversation as the widget keeps it: pure state logic, no browser.
+//!
+//! Views hold these values in signals; every decision about what a message
+//! means, what to send and how a stream ended is made here.
+
+use vision_chat_protocol::error::Explained;
+use vision_chat_protocol::request::Turn;
+use vision_chat_protocol::stream::Ending;
+use vision_chat_protocol::wire::{FinishReason, Role};
+
+/// Where a message stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageState {
+    /// A user message that reached the service (or is on its way).
+    Sent,
+    /// A user message whose request failed before any answer; not part of
+    /// the history sent later.
+    NotSent,
+    /// An answer still arriving.
+    Streaming,
+    /// An answer that ended with a finish reason.
+    Complete(FinishReason),
+    /// An answer the user stopped; the partial text is kept.
+    Stopped,
+    /// An answer cut off by the network or the service; the partial text is kept.
+    Interrupted(String),
+}
+
+impl MessageState {
+    /// A short status line for the message, if it needs one.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            MessageState::Sent | MessageState::Streaming | MessageState::Complete(FinishReason::Stop) => None,
+            MessageState::NotSent => Some("Not sent — the text is back in the composer.".into()),
+            MessageState::Complete(FinishReason::Length) => Some("Stopped at the max_tokens limit.".into()),
+            MessageState::Complete(FinishReason::ContentFilter) => {
+                Some("The service's content filter stopped this answer; the text above is what arrived before it.".into())
+            }
+            MessageState::Complete(other) => Some(format!("Finished: {}.", other.as_str())),
+            MessageState::Stopped => Some("Stopped — the partial answer is kept.".into()),
+            MessageState::Interrupted(why) => Some(format!("Interrupted — the partial answer is kept. {why}")),
+        }
+    }
+
+    /// Whether this message belongs in the history sent with the next request.
+    pub fn in_history(&self) -> bool {
+        !matches!(self, MessageState::NotSent | MessageState::Streaming)
+    }
+
+    /// A stable name for `data-state`, for styling and tests.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MessageState::Sent => "sent",
+            MessageState::NotSent => "not-sent",
+            MessageState::Streaming => "streaming",
+            MessageState::Complete(_) => "complete",
+            MessageState::Stopped => "stopped",
+            MessageState::Interrupted(_) => "interrupted",
+        }
+    }
+}
+
+/// The state an answer ends in, given how its stream ended and whether the
+/// user pressed Stop.
+pub fn final_state(ending: &Ending, stopped_by_user: bool, answer_first_reason: Option<&FinishReason>) -> MessageState {
+    if stopped_by_user {
+        return MessageState::Stopped;
+    }
+    match ending {
+        Ending::Finished => MessageState::Complete(answer_first_reason.cloned().unwrap_or(FinishReason::Stop)),
+        Ending::Failed(e) => MessageState::Interrupted(format!("The service reported: {}", e.message)),
+        Ending::Interrupted => MessageState::Interrupted("The stream ended before the answer was complete.".into()),
+    }
+}
+
+/// A message's content as the request history needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryItem {
+    pub role: Role,
+    pub text: String,
+    pub image: Option<String>,
+    pub state: MessageState,
+}
+
+/// The turns to send: every message that is part of the history, in order.
+pub fn request_turns(items: &[HistoryItem]) -> Vec<Turn> {
+    items
+        .iter()
+        .filter(|m| m.state.in_history() && m.role != Role::System)
+        .map(|m| Turn { role: m.role, text: m.text.clone(), image: m.image.clone() })
+        .collect()
+}
+
+/// What a failed request shows in the conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorNotice {
+    pub headline: String,
+    pub advice: String,
+}
+
+impl From<&Explained> for ErrorNotice {
+    fn from(e: &Explained) -> Self {
+        let mut advice = e.advice.to_owned();
+        if let Some(ms) = e.retry_after_ms {
+            advice.push_str(&format!(" The service asked to wait {:.1} s.", ms as f64 / 1000.0));
+        }
+        ErrorNotice { headline: e.headline(), advice }
+    }
+}
+
+/// Whether a key press in the composer sends (Enter without Shift, not while
+/// an input method is composing).
+pub fn enter_sends(key: &str, shift: bool, composing: bool) -> bool {
+    key == "Enter" && !shift && !composing
+}
+
+/// Formats a token count with thousands separators.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vision_chat_protocol::error::explain_http;
+    use vision_chat_protocol::wire::ApiError;
+
+    fn item(role: Role, text: &str, state: MessageState) -> HistoryItem {
+        HistoryItem { role, text: text.into(), image: None, state }
+    }
+
+    #[test]
+    fn history_leaves_out_unsent_and_streaming_messages() {
+        let items = vec![
+            item(Role::User, "first", MessageState::Sent),
+            item(Role::Assistant, "partial", MessageState::Stopped),
+            item(Role::User, "failed", MessageState::NotSent),
+            item(Role::User, "again", MessageState::Sent),
+            item(Role::Assistant, "", MessageState::Streaming),
+        ];
+        let turns = request_turns(&items);
+        let texts: Vec<&str> = turns.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(texts, ["first", "partial", "again"]);
+    }
+
+    #[test]
+    fn endings_map_to_states() {
+        assert_eq!(final_state(&Ending::Finished, false, Some(&FinishReason::Length)), MessageState::Complete(FinishReason::Length));
+        assert_eq!(final_state(&Ending::Interrupted, true, None), MessageState::Stopped);
+        assert!(matches!(final_state(&Ending::Interrupted, false, None), MessageState::Interrupted(_)));
+        let failed = Ending::Failed(ApiError { message: "boom".into(), kind: None, param: None, code: None, status: None });
+        assert_eq!(final_state(&failed, false, None).note().unwrap(), "Interrupted — the partial answer is kept. The service reported: boom");
+        assert!(MessageState::Complete(FinishReason::ContentFilter).note().unwrap().contains("content filter"));
+        assert_eq!(MessageState::Complete(FinishReason::Stop).note(), None);
+    }
+
+    #[test]
+    fn error_notice_mentions_the_wait() {
+        let e = explain_http(429, r#"{"error":{"code":"429","message":"Rate limit is exceeded."}}"#, Some(2500));
+        let n = ErrorNotice::from(&e);
+        assert_eq!(n.headline, "HTTP 429: Rate limit is exceeded.");
+        assert!(n.advice.ends_with("wait 2.5 s."));
+    }
+
+    #[test]
+    fn keys_and_numbers() {
+        assert!(enter_sends("Enter", false, false));
+        assert!(!enter_sends("Enter", true, false));
+        assert!(!enter_sends("Enter", false, true));
+        assert!(!enter_sends("a", false, false));
+        assert_eq!(group_digits(2353), "2,353");
+        assert_eq!(group_digits(999), "999");
+    }
+}
