@@ -66,8 +66,8 @@ pub async fn stream_chat(
     if !is_sse {
         // A non-streaming answer (or a server that ignored `stream`).
         let text = response.text().await.map_err(|e| explain_network(&e.to_string()))?;
-        let completion: ChatCompletion = serde_json::from_str(&text)
-            .map_err(|e| explain_network(&format!("the answer could not be read: {e}")))?;
+        let completion: ChatCompletion =
+            serde_json::from_str(&text).map_err(|e| explain_network(&format!("the answer could not be read: {e}")))?;
         let answer = Answer::from_completion(&completion);
         on_text(answer.text());
         let ending = answer.ending(false);

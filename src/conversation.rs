@@ -33,9 +33,9 @@ impl MessageState {
             MessageState::Sent | MessageState::Streaming | MessageState::Complete(FinishReason::Stop) => None,
             MessageState::NotSent => Some("Not sent — the text is back in the composer.".into()),
             MessageState::Complete(FinishReason::Length) => Some("Stopped at the max_tokens limit.".into()),
-            MessageState::Complete(FinishReason::ContentFilter) => {
-                Some("The service's content filter stopped this answer; the text above is what arrived before it.".into())
-            }
+            MessageState::Complete(FinishReason::ContentFilter) => Some(
+                "The service's content filter stopped this answer; the text above is what arrived before it.".into(),
+            ),
             MessageState::Complete(other) => Some(format!("Finished: {}.", other.as_str())),
             MessageState::Stopped => Some("Stopped — the partial answer is kept.".into()),
             MessageState::Interrupted(why) => Some(format!("Interrupted — the partial answer is kept. {why}")),
@@ -153,11 +153,18 @@ mod tests {
 
     #[test]
     fn endings_map_to_states() {
-        assert_eq!(final_state(&Ending::Finished, false, Some(&FinishReason::Length)), MessageState::Complete(FinishReason::Length));
+        assert_eq!(
+            final_state(&Ending::Finished, false, Some(&FinishReason::Length)),
+            MessageState::Complete(FinishReason::Length)
+        );
         assert_eq!(final_state(&Ending::Interrupted, true, None), MessageState::Stopped);
         assert!(matches!(final_state(&Ending::Interrupted, false, None), MessageState::Interrupted(_)));
-        let failed = Ending::Failed(ApiError { message: "boom".into(), kind: None, param: None, code: None, status: None });
-        assert_eq!(final_state(&failed, false, None).note().unwrap(), "Interrupted — the partial answer is kept. The service reported: boom");
+        let failed =
+            Ending::Failed(ApiError { message: "boom".into(), kind: None, param: None, code: None, status: None });
+        assert_eq!(
+            final_state(&failed, false, None).note().unwrap(),
+            "Interrupted — the partial answer is kept. The service reported: boom"
+        );
         assert!(MessageState::Complete(FinishReason::ContentFilter).note().unwrap().contains("content filter"));
         assert_eq!(MessageState::Complete(FinishReason::Stop).note(), None);
     }

@@ -177,7 +177,10 @@ mod tests {
         assert_eq!(explain_http(403, "", None).kind, ErrorKind::Auth);
         assert_eq!(explain_http(404, "", None).message, "Not Found");
         assert_eq!(explain_http(413, "", None).kind, ErrorKind::TooLarge);
-        assert_eq!(explain_http(400, r#"{"error":{"message":"bad","code":"invalid"}}"#, None).kind, ErrorKind::BadRequest);
+        assert_eq!(
+            explain_http(400, r#"{"error":{"message":"bad","code":"invalid"}}"#, None).kind,
+            ErrorKind::BadRequest
+        );
         let e = explain_http(429, r#"{"error":{"message":"slow down","code":"429"}}"#, Some(1500));
         assert_eq!((e.kind, e.retry_after_ms, e.retryable()), (ErrorKind::RateLimited, Some(1500), true));
         assert_eq!(e.headline(), "HTTP 429: slow down");

@@ -47,10 +47,9 @@ pub fn visible_image(turns: &[Turn]) -> Option<usize> {
 /// The messages to send: text of every turn, the newest image only.
 pub fn build_messages(turns: &[Turn], system: Option<&str>) -> Vec<Message> {
     let visible = visible_image(turns);
-    let system = system.filter(|s| !s.trim().is_empty()).map(|s| Message {
-        role: Role::System,
-        content: Content::Text(s.to_owned()),
-    });
+    let system = system
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| Message { role: Role::System, content: Content::Text(s.to_owned()) });
     let history = turns.iter().enumerate().filter_map(|(i, turn)| {
         let content = match (&turn.image, visible == Some(i)) {
             (Some(url), true) => {

@@ -168,7 +168,8 @@ mod tests {
         // HTML standard, §9.2.6 examples.
         let e = parse_all(b"data: YHOO\ndata: +2\ndata: 10\n\n");
         assert_eq!(datas(&e), ["YHOO\n+2\n10"]);
-        let e = parse_all(b": test stream\n\ndata: first event\nid: 1\n\ndata:second event\nid\n\ndata:  third event\n\n");
+        let e =
+            parse_all(b": test stream\n\ndata: first event\nid: 1\n\ndata:second event\nid\n\ndata:  third event\n\n");
         assert_eq!(datas(&e), ["first event", "second event", " third event"]);
         assert_eq!(e[0].id.as_deref(), Some("1"));
         assert_eq!(e[1].id.as_deref(), Some(""));

@@ -242,11 +242,8 @@ mod tests {
     #[test]
     fn malformed_chunk_is_skipped_not_fatal() {
         let mut a = Answer::new();
-        let p = a.apply(StreamItem::from_event(&SseEvent {
-            event: "message".into(),
-            data: "{not json".into(),
-            id: None,
-        }));
+        let p =
+            a.apply(StreamItem::from_event(&SseEvent { event: "message".into(), data: "{not json".into(), id: None }));
         assert_eq!(p, Progress::default());
         assert_eq!(a.malformed, 1);
         let p = a.apply_event(&SseEvent {

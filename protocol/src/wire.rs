@@ -289,10 +289,7 @@ mod tests {
     fn request_serialises_exactly_as_documented() {
         let req = ChatRequest {
             messages: vec![
-                Message {
-                    role: Role::System,
-                    content: Content::Text("You are a helpful assistant.".into()),
-                },
+                Message { role: Role::System, content: Content::Text("You are a helpful assistant.".into()) },
                 Message {
                     role: Role::User,
                     content: Content::Parts(vec![
@@ -355,9 +352,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(first.choices[0].delta.role, Some(Role::Assistant));
-        let annotation: ChatCompletionChunk =
-            serde_json::from_str(r#"{"id":"","object":"","created":0,"model":"","choices":[],"prompt_filter_results":[]}"#)
-                .unwrap();
+        let annotation: ChatCompletionChunk = serde_json::from_str(
+            r#"{"id":"","object":"","created":0,"model":"","choices":[],"prompt_filter_results":[]}"#,
+        )
+        .unwrap();
         assert!(annotation.choices.is_empty());
         let odd: ChatCompletionChunk =
             serde_json::from_str(r#"{"choices":[{"index":0,"delta":{},"finish_reason":"eos"}]}"#).unwrap();

@@ -128,7 +128,8 @@ impl Config {
             if flag == "-h" || flag == "--help" {
                 return Ok(Parsed::Help);
             }
-            let mut value = || inline.clone().or_else(|| args.next()).ok_or_else(|| ConfigError::MissingValue(flag.clone()));
+            let mut value =
+                || inline.clone().or_else(|| args.next()).ok_or_else(|| ConfigError::MissingValue(flag.clone()));
             match flag.as_str() {
                 "--listen" => {
                     let v = value()?;
@@ -198,7 +199,10 @@ mod tests {
     fn flags_and_environment() {
         let c = run(parse(
             &["--listen", "127.0.0.1:0", "--static-dir=web", "--demo-delay-ms", "5"],
-            &[("AZURE_INFERENCE_ENDPOINT", "https://x.eastus2.inference.ai.azure.com/"), ("AZURE_INFERENCE_CREDENTIAL", "k")],
+            &[
+                ("AZURE_INFERENCE_ENDPOINT", "https://x.eastus2.inference.ai.azure.com/"),
+                ("AZURE_INFERENCE_CREDENTIAL", "k"),
+            ],
         ));
         assert_eq!(c.listen.port(), 0);
         assert_eq!(c.static_dir, PathBuf::from("web"));
@@ -218,7 +222,8 @@ mod tests {
             ConfigError::MissingCredential
         );
         assert!(matches!(
-            parse(&[], &[("AZURE_INFERENCE_ENDPOINT", "x.azure.com"), ("AZURE_INFERENCE_CREDENTIAL", "k")]).unwrap_err(),
+            parse(&[], &[("AZURE_INFERENCE_ENDPOINT", "x.azure.com"), ("AZURE_INFERENCE_CREDENTIAL", "k")])
+                .unwrap_err(),
             ConfigError::BadEndpoint(_)
         ));
         assert!(matches!(parse(&["--help"], &[]).unwrap(), Parsed::Help));

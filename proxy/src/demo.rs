@@ -45,7 +45,12 @@ pub fn chat_completions(config: &DemoConfig, headers: &HeaderMap, body: &[u8]) -
     let request: ChatRequest = match serde_json::from_slice(body) {
         Ok(r) => r,
         Err(e) => {
-            return api_error(StatusCode::BAD_REQUEST, "invalid_request", None, format!("The request body is not a valid chat completions request: {e}"))
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                None,
+                format!("The request body is not a valid chat completions request: {e}"),
+            )
         }
     };
     let reply = match Reply::for_request(&request, headers) {
@@ -116,13 +121,8 @@ impl Reply {
                 ),
             )));
         }
-        let image = request
-            .messages
-            .iter()
-            .flat_map(|m| m.content.image_urls())
-            .next()
-            .map(decode_image)
-            .transpose()?;
+        let image =
+            request.messages.iter().flat_map(|m| m.content.image_urls()).next().map(decode_image).transpose()?;
 
         let text = describe(request, image.as_ref(), extra_mode);
         let prompt_text: u64 = request.messages.iter().map(|m| estimate_text_tokens(&m.content.text()) + 4).sum();
@@ -160,7 +160,11 @@ impl Reply {
             model: DEMO_MODEL.into(),
             choices: vec![Choice {
                 index: 0,
-                message: ResponseMessage { role: Role::Assistant, content: Some(self.pieces.concat()), tool_calls: None },
+                message: ResponseMessage {
+                    role: Role::Assistant,
+                    content: Some(self.pieces.concat()),
+                    tool_calls: None,
+                },
                 finish_reason: Some(self.finish_reason.clone()),
                 logprobs: None,
             }],
@@ -188,21 +192,26 @@ impl Reply {
         for piece in &self.pieces {
             frames.push(self.chunk(Delta { role: None, content: Some(piece.clone()) }, None, None));
         }
-        frames.push(self.chunk(Delta { role: None, content: Some(String::new()) }, Some(self.finish_reason.clone()), Some(self.usage)));
+        frames.push(self.chunk(
+            Delta { role: None, content: Some(String::new()) },
+            Some(self.finish_reason.clone()),
+            Some(self.usage),
+        ));
         frames.push(Bytes::from_static(b"data: [DONE]\n\n"));
         frames
     }
 
     fn stream(&self, config: &DemoConfig) -> Response {
         let delay = config.delay;
-        let frames = futures_util::stream::iter(self.frames().into_iter().enumerate()).then(move |(i, frame)| async move {
-            // The role chunk goes at once; the rest at a steady pace, so that
-            // incremental rendering can be seen.
-            if i > 0 && !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-            Ok::<_, Infallible>(frame)
-        });
+        let frames =
+            futures_util::stream::iter(self.frames().into_iter().enumerate()).then(move |(i, frame)| async move {
+                // The role chunk goes at once; the rest at a steady pace, so that
+                // incremental rendering can be seen.
+                if i > 0 && !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                Ok::<_, Infallible>(frame)
+            });
         (
             [(header::CONTENT_TYPE, "text/event-stream; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
             Body::from_stream(frames),
@@ -241,15 +250,9 @@ fn decode_image(url: &str) -> Result<SeenImage, Refusal> {
 fn describe(request: &ChatRequest, image: Option<&SeenImage>, extra_mode: &str) -> String {
     let count = |role| request.messages.iter().filter(|m| m.role == role).count();
     let (users, assistants, systems) = (count(Role::User), count(Role::Assistant), count(Role::System));
-    let mut out = String::from(
-        "This is the vision-chat demo endpoint, not a model: it describes the request it received.\n\n",
-    );
-    out.push_str(&format!(
-        "Turns: {} ({} from you, {} from the assistant",
-        request.messages.len(),
-        users,
-        assistants
-    ));
+    let mut out =
+        String::from("This is the vision-chat demo endpoint, not a model: it describes the request it received.\n\n");
+    out.push_str(&format!("Turns: {} ({} from you, {} from the assistant", request.messages.len(), users, assistants));
     if systems > 0 {
         out.push_str(&format!(", {systems} system message, which Phi-3.5-vision receives as a user message"));
     }
@@ -271,7 +274,10 @@ fn describe(request: &ChatRequest, image: Option<&SeenImage>, extra_mode: &str) 
                 group(phi35_image_tokens(img.width, img.height))
             ));
             if img.declared_mime != img.mime {
-                out.push_str(&format!(" (The data URL declared {}, but the bytes are {}.)", img.declared_mime, img.format));
+                out.push_str(&format!(
+                    " (The data URL declared {}, but the bytes are {}.)",
+                    img.declared_mime, img.format
+                ));
             }
             out.push('\n');
         }

@@ -101,9 +101,9 @@ impl Client {
             }
         }
         let body = Body::from_stream(upstream.bytes_stream());
-        response.body(body).unwrap_or_else(|e| {
-            api_error(StatusCode::BAD_GATEWAY, "upstream_invalid_response", None, e.to_string())
-        })
+        response
+            .body(body)
+            .unwrap_or_else(|e| api_error(StatusCode::BAD_GATEWAY, "upstream_invalid_response", None, e.to_string()))
     }
 
     fn unreachable(&self, e: &reqwest::Error) -> Response {

@@ -108,7 +108,11 @@ async fn image_is_described_from_its_bytes_and_costed() {
     let text = with_image.choices[0].message.content.clone().unwrap();
     let cost = phi35_image_tokens(990, 550);
     assert!(text.contains("Image: PNG, 990 × 550 pixels, 59,618 bytes"), "{text}");
-    assert!(text.contains(&format!("costs {} prompt tokens", cost)) || text.contains(&format!("costs {},{:03} prompt tokens", cost / 1000, cost % 1000)), "{text}");
+    assert!(
+        text.contains(&format!("costs {} prompt tokens", cost))
+            || text.contains(&format!("costs {},{:03} prompt tokens", cost / 1000, cost % 1000)),
+        "{text}"
+    );
     assert!(text.contains("declared image/jpeg, but the bytes are PNG"), "{text}");
     assert_eq!(with_image.usage.unwrap().prompt_tokens, text_only.usage.unwrap().prompt_tokens + cost);
 }
@@ -128,17 +132,32 @@ async fn the_api_rules_are_enforced_with_api_shaped_errors() {
     assert_eq!(e["error"]["status"], 400);
     assert!(e["error"]["message"].as_str().unwrap().contains("one image"));
 
-    let svg = format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(b"<svg><script>alert(1)</script></svg>"));
-    let r = post(proxy, json!({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": svg}}]}]}), None).await;
+    let svg = format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(b"<svg><script>alert(1)</script></svg>")
+    );
+    let r = post(
+        proxy,
+        json!({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": svg}}]}]}),
+        None,
+    )
+    .await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("SVG"));
 
-    let r = post(proxy, json!({"messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_object"}}), None).await;
+    let r = post(
+        proxy,
+        json!({"messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_object"}}),
+        None,
+    )
+    .await;
     assert_eq!(r.status(), 400);
 
     let r = post(proxy, json!({"messages": [{"role": "user", "content": "hi"}], "logprobs": true}), None).await;
     assert_eq!(r.status(), 422);
-    let r = post(proxy, json!({"messages": [{"role": "user", "content": "hi"}], "logprobs": true}), Some("pass-through")).await;
+    let r =
+        post(proxy, json!({"messages": [{"role": "user", "content": "hi"}], "logprobs": true}), Some("pass-through"))
+            .await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("Extra parameters (pass-through): logprobs"));
 
@@ -155,11 +174,19 @@ async fn the_api_rules_are_enforced_with_api_shaped_errors() {
 async fn max_tokens_and_stop_end_the_reply() {
     let proxy = spawn_proxy(None, Duration::ZERO).await;
     let c: ChatCompletion =
-        post(proxy, json!({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}), None).await.json().await.unwrap();
+        post(proxy, json!({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}), None)
+            .await
+            .json()
+            .await
+            .unwrap();
     assert_eq!(c.choices[0].finish_reason, Some(FinishReason::Length));
     assert_eq!(c.usage.unwrap().completion_tokens, 5);
     let c: ChatCompletion =
-        post(proxy, json!({"messages": [{"role": "user", "content": "hi"}], "stop": ["demo"]}), None).await.json().await.unwrap();
+        post(proxy, json!({"messages": [{"role": "user", "content": "hi"}], "stop": ["demo"]}), None)
+            .await
+            .json()
+            .await
+            .unwrap();
     assert_eq!(c.choices[0].finish_reason, Some(FinishReason::Stop));
     assert_eq!(c.choices[0].message.content.as_deref(), Some("This is the vision-chat "));
 }

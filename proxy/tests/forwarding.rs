@@ -140,8 +140,14 @@ async fn error_statuses_bodies_and_retry_headers_are_preserved() {
             StatusCode::BAD_REQUEST,
             r#"{"error":{"message":"The response was filtered due to the prompt triggering Microsoft's content management policy. Please modify your prompt and retry.","type":null,"param":"prompt","code":"content_filter","status":400}}"#,
         ),
-        (StatusCode::TOO_MANY_REQUESTS, r#"{"error":{"code":"429","message":"Rate limit is exceeded. Try again in 2 seconds."}}"#),
-        (StatusCode::UNAUTHORIZED, r#"{"error":{"code":"401","message":"Access denied due to invalid subscription key."}}"#),
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            r#"{"error":{"code":"429","message":"Rate limit is exceeded. Try again in 2 seconds."}}"#,
+        ),
+        (
+            StatusCode::UNAUTHORIZED,
+            r#"{"error":{"code":"401","message":"Access denied due to invalid subscription key."}}"#,
+        ),
         (StatusCode::SERVICE_UNAVAILABLE, "upstream overloaded, not even JSON"),
     ] {
         let seen = Arc::new(Mutex::new(Seen::default()));
@@ -172,7 +178,8 @@ async fn streams_arrive_incrementally() {
         post(move || {
             let rx = rx.lock().unwrap().take().expect("one request");
             async move {
-                let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+                let stream =
+                    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
                 Response::builder()
                     .header("content-type", "text/event-stream")
                     .body(Body::from_stream(stream))

@@ -68,12 +68,8 @@ impl Chat {
     }
 
     fn push_message(&self, role: Role, text: String, state: MessageState) -> MessageEntry {
-        let entry = MessageEntry {
-            role,
-            text: RwSignal::new(text),
-            state: RwSignal::new(state),
-            usage: RwSignal::new(None),
-        };
+        let entry =
+            MessageEntry { role, text: RwSignal::new(text), state: RwSignal::new(state), usage: RwSignal::new(None) };
         self.push(EntryBody::Message(entry));
         entry
     }
@@ -107,10 +103,8 @@ impl Chat {
             return;
         }
         let user = self.push_message(Role::User, text.clone(), MessageState::Sent);
-        let request = build_request(
-            &request_turns(&self.history()),
-            &RequestOptions { stream: true, ..Default::default() },
-        );
+        let request =
+            build_request(&request_turns(&self.history()), &RequestOptions { stream: true, ..Default::default() });
         let answer = self.push_message(Role::Assistant, String::new(), MessageState::Streaming);
         self.draft.set(String::new());
 

@@ -1,0 +1,142 @@
+// End to end: the release widget served by the real proxy (demo endpoint,
+// or a dead upstream), driven in headless Chromium like a person would.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startProxy, launchBrowser, openWidget } from './harness.mjs';
+
+let browser;
+let demo;
+
+before(async () => {
+  demo = await startProxy({ demoDelayMs: 40 });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+const assistantContent = (page) => page.locator('[data-testid="message"][data-role="assistant"] [data-testid="message-content"]');
+
+test('the header names the demo model', async () => {
+  const { page, errors } = await openWidget(browser, demo.url);
+  assert.equal(await page.getByTestId('model-name').textContent(), 'vision-chat-demo');
+  assert.match(await page.locator('.vc-header').textContent(), /demo endpoint/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an answer streams in, grows over several observations, then shows its usage', async () => {
+  const { page, errors } = await openWidget(browser, demo.url);
+  const input = page.getByTestId('composer-input');
+  await input.fill('What does the chart show?');
+  await input.press('Enter');
+
+  const lengths = [];
+  const answer = assistantContent(page).first();
+  const usage = page.getByTestId('usage');
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline && (await usage.count()) === 0) {
+    const text = (await answer.count()) ? await answer.textContent() : '';
+    if (lengths.at(-1) !== text.length) lengths.push(text.length);
+    await page.waitForTimeout(60);
+  }
+  assert.equal(await usage.count(), 1, 'usage appears when the stream ends');
+  const growing = lengths.filter((n) => n > 0);
+  assert.ok(growing.length >= 4, `the text grew over several observations: ${lengths}`);
+  for (let i = 1; i < growing.length; i++) assert.ok(growing[i] > growing[i - 1], `only grows: ${lengths}`);
+
+  const finalText = await answer.textContent();
+  assert.match(finalText, /demo endpoint/);
+  assert.match(finalText, /"What does the chart show\?"/);
+  const [prompt, completion, total] = await Promise.all(
+    ['data-prompt-tokens', 'data-completion-tokens', 'data-total-tokens'].map((a) => usage.getAttribute(a).then(Number)));
+  assert.ok(prompt > 0 && completion > 0);
+  assert.equal(total, prompt + completion);
+  assert.match(await usage.textContent(), new RegExp(`${completion} completion`));
+  assert.equal(await input.inputValue(), '');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the history goes with the next question', async () => {
+  const { page } = await openWidget(browser, demo.url);
+  const input = page.getByTestId('composer-input');
+  for (const question of ['First question', 'Second question']) {
+    await input.fill(question);
+    await input.press('Enter');
+    await page.getByTestId('send').waitFor();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="stop"]'));
+  }
+  const last = await assistantContent(page).nth(1).textContent();
+  assert.match(last, /Turns: 3 \(2 from you, 1 from the assistant\)/);
+  assert.match(last, /"Second question"/);
+  assert.equal(await page.getByTestId('usage').count(), 2);
+  await page.close();
+});
+
+test('Shift+Enter inserts a newline instead of sending', async () => {
+  const { page } = await openWidget(browser, demo.url);
+  const input = page.getByTestId('composer-input');
+  await input.click();
+  await page.keyboard.type('line one');
+  await page.keyboard.press('Shift+Enter');
+  await page.keyboard.type('line two');
+  assert.equal(await input.inputValue(), 'line one\nline two');
+  assert.equal(await page.getByTestId('message').count(), 0);
+  await page.close();
+});
+
+test('Stop mid-stream keeps the partial answer, marked as stopped', async () => {
+  const { page, errors } = await openWidget(browser, demo.url);
+  const input = page.getByTestId('composer-input');
+  await input.fill('Tell me about the chart');
+  await input.press('Enter');
+  const answer = assistantContent(page).first();
+  await page.waitForFunction(() => {
+    const el = document.querySelector('[data-role="assistant"] [data-testid="message-content"]');
+    return el && el.textContent.length > 30;
+  });
+  await page.getByTestId('stop').click();
+  await page.locator('[data-testid="message"][data-role="assistant"][data-state="stopped"]').waitFor();
+  const kept = await answer.textContent();
+  assert.ok(kept.length > 30, 'the partial text is kept');
+  await page.waitForTimeout(400);
+  assert.equal(await answer.textContent(), kept, 'nothing arrives after Stop');
+  assert.ok(!/To talk to a real model/.test(kept), 'the answer really was cut short');
+  assert.equal(await page.getByTestId('usage').count(), 0);
+  assert.match(await page.locator('[data-role="assistant"] .vc-note').textContent(), /Stopped/);
+  await page.getByTestId('send').waitFor();
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an unreachable upstream is explained and the draft survives', async () => {
+  const closed = await new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+  const broken = await startProxy({
+    env: { AZURE_INFERENCE_ENDPOINT: `http://127.0.0.1:${closed}`, AZURE_INFERENCE_CREDENTIAL: 'e2e-secret-key' },
+  });
+  try {
+    const { page } = await openWidget(browser, broken.url);
+    assert.equal(await page.getByTestId('model-name').textContent(), 'Model unavailable');
+    const input = page.getByTestId('composer-input');
+    await input.fill('Is anyone there?');
+    await input.press('Enter');
+    const error = page.getByTestId('error');
+    await error.waitFor();
+    assert.match(await error.textContent(), /HTTP 502 upstream_unreachable/);
+    assert.equal(await input.inputValue(), 'Is anyone there?');
+    assert.ok(!(await page.content()).includes('e2e-secret-key'), 'the key never reaches the page');
+    assert.ok(!broken.output().includes('e2e-secret-key'), 'nor the logs');
+    await page.close();
+  } finally {
+    await broken.stop();
+  }
+});
