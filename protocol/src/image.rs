@@ -255,3 +255,131 @@ mod tests {
         assert_eq!(split_data_url("https://x/y.png"), None);
     }
 }
+
+/// Limits on what the widget accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest file accepted, in bytes.
+    pub max_bytes: u64,
+    /// Largest declared pixel count accepted (checked from the header,
+    /// before any decoding, so decompression bombs never get decoded).
+    pub max_pixels: u64,
+    /// Longest side sent; `None` means what Phi-3.5-vision can use
+    /// (see [`useful_long_side`]).
+    pub max_side: Option<u32>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_bytes: 20 * 1000 * 1000, max_pixels: 50 * 1000 * 1000, max_side: None }
+    }
+}
+
+/// Why a file is refused, in words for the person who chose it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("{0}")]
+    Image(#[from] ImageError),
+    #[error("the file is {} and the limit is {}", human_bytes(*size), human_bytes(*limit))]
+    TooLarge { size: u64, limit: u64 },
+    #[error(
+        "the image is {width} × {height} pixels ({:.1} megapixels) and the limit is {:.0} megapixels",
+        *width as f64 * *height as f64 / 1e6,
+        *limit as f64 / 1e6
+    )]
+    TooManyPixels { width: u32, height: u32, limit: u64 },
+}
+
+/// Bytes for people: `980 B`, `98.3 KB`, `8.8 MB`.
+pub fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        0..=999 => format!("{bytes} B"),
+        1000..=999_999 => format!("{:.1} KB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}
+
+/// Checks the size before reading anything else.
+pub fn check_size(size: u64, limits: &Limits) -> Result<(), Refusal> {
+    if size == 0 {
+        return Err(Refusal::Image(ImageError::Empty));
+    }
+    if size > limits.max_bytes {
+        return Err(Refusal::TooLarge { size, limit: limits.max_bytes });
+    }
+    Ok(())
+}
+
+/// Judges a file by its bytes: format, integrity of the header, size limits.
+pub fn judge(bytes: &[u8], limits: &Limits) -> Result<ImageHeader, Refusal> {
+    check_size(bytes.len() as u64, limits)?;
+    let header = inspect(bytes)?;
+    if u64::from(header.width) * u64::from(header.height) > limits.max_pixels {
+        return Err(Refusal::TooManyPixels { width: header.width, height: header.height, limit: limits.max_pixels });
+    }
+    Ok(header)
+}
+
+/// The longest side worth sending to Phi-3.5-vision for an image of this
+/// shape: the width its HD transform works at (`scale * 336`), which is 1344
+/// for most shapes and 1680 for wide ones, never beyond 1680.
+pub fn useful_long_side(width: u32, height: u32) -> u32 {
+    let (w, h) = crate::tokens::phi35_padded_size(width, height);
+    (w.max(h) as u32).clamp(1344, 1680)
+}
+
+/// The size to send: scaled down to fit the long-side limit, never up.
+pub fn plan_size(width: u32, height: u32, limits: &Limits) -> (u32, u32) {
+    let long = width.max(height);
+    let target = limits.max_side.unwrap_or_else(|| useful_long_side(width, height)).max(1);
+    if long <= target {
+        return (width, height);
+    }
+    let scale = f64::from(target) / f64::from(long);
+    let w = ((f64::from(width) * scale).round() as u32).max(1);
+    let h = ((f64::from(height) * scale).round() as u32).max(1);
+    (w, h)
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn limits_and_messages() {
+        let limits = Limits::default();
+        assert_eq!(check_size(0, &limits), Err(Refusal::Image(ImageError::Empty)));
+        let e = check_size(25_300_000, &limits).unwrap_err();
+        assert_eq!(e.to_string(), "the file is 25.3 MB and the limit is 20.0 MB");
+        let mut bomb = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        bomb.extend_from_slice(&16000u32.to_be_bytes());
+        bomb.extend_from_slice(&12000u32.to_be_bytes());
+        bomb.extend_from_slice(&[
+            8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+        ]);
+        let e = judge(&bomb, &limits).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the image is 16000 × 12000 pixels (192.0 megapixels) and the limit is 50 megapixels"
+        );
+        assert_eq!(judge(b"<svg/>", &limits).unwrap_err().to_string(), ImageError::Svg.to_string());
+    }
+
+    #[test]
+    fn sizes_follow_what_the_model_can_use() {
+        let limits = Limits::default();
+        // The reference chart: wide, so 1680 is useful; same token cost after.
+        assert_eq!(useful_long_side(1900, 1069), 1680);
+        assert_eq!(plan_size(1900, 1069, &limits), (1680, 945));
+        assert_eq!(crate::tokens::phi35_image_tokens(1680, 945), 2353);
+        // A 4:3 photo: 1344 on the long side, portrait stays portrait.
+        assert_eq!(plan_size(4032, 3024, &limits), (1344, 1008));
+        assert_eq!(plan_size(3024, 4032, &limits), (1008, 1344));
+        // Never upscaled.
+        assert_eq!(plan_size(990, 550, &limits), (990, 550));
+        // Configured side wins.
+        assert_eq!(plan_size(1200, 720, &Limits { max_side: Some(800), ..limits }), (800, 480));
+        // Extremely wide images are capped at 1680.
+        assert_eq!(useful_long_side(16000, 100), 1680);
+    }
+}

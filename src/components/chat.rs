@@ -2,12 +2,15 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use vision_chat_protocol::image::Limits;
 use vision_chat_protocol::request::{build_request, RequestOptions};
 use vision_chat_protocol::wire::{Role, Usage};
 use web_sys::AbortController;
 
 use crate::api;
+use crate::attachment::{refusal_message, Attachment};
 use crate::conversation::{final_state, request_turns, ErrorNotice, HistoryItem, MessageState};
+use crate::image_prep;
 
 /// A chat message, each field its own signal so that a streamed delta
 /// re-renders one bubble's text and nothing else.
@@ -17,6 +20,7 @@ pub struct MessageEntry {
     pub text: RwSignal<String>,
     pub state: RwSignal<MessageState>,
     pub usage: RwSignal<Option<Usage>>,
+    pub image: StoredValue<Option<Attachment>>,
 }
 
 /// One row of the conversation.
@@ -32,26 +36,49 @@ pub struct Entry {
     pub body: EntryBody,
 }
 
+/// What the composer says about the image being attached.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttachNote {
+    None,
+    Preparing(String),
+    /// A new image replaced the pending one.
+    Replaced(String),
+    /// Several files were offered; the first was taken.
+    FirstOfMany(usize),
+    Refused(String),
+}
+
 /// The conversation and the request in flight.
 #[derive(Clone, Copy)]
 pub struct Chat {
     endpoint: StoredValue<String>,
+    limits: StoredValue<Limits>,
     pub entries: RwSignal<Vec<Entry>>,
     pub draft: RwSignal<String>,
+    pub pending: RwSignal<Option<Attachment>>,
+    pub attach_note: RwSignal<AttachNote>,
     pub busy: RwSignal<bool>,
+    /// The image shown full size, if any.
+    pub viewing: RwSignal<Option<Attachment>>,
     next_id: StoredValue<u64>,
+    attach_generation: StoredValue<u64>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
     stopped: StoredValue<bool>,
 }
 
 impl Chat {
-    pub fn new(endpoint: String) -> Self {
+    pub fn new(endpoint: String, limits: Limits) -> Self {
         Chat {
             endpoint: StoredValue::new(endpoint.trim_end_matches('/').to_owned()),
+            limits: StoredValue::new(limits),
             entries: RwSignal::new(Vec::new()),
             draft: RwSignal::new(String::new()),
+            pending: RwSignal::new(None),
+            attach_note: RwSignal::new(AttachNote::None),
             busy: RwSignal::new(false),
+            viewing: RwSignal::new(None),
             next_id: StoredValue::new(0),
+            attach_generation: StoredValue::new(0),
             abort: StoredValue::new_local(None),
             stopped: StoredValue::new(false),
         }
@@ -61,15 +88,21 @@ impl Chat {
         self.endpoint.get_value()
     }
 
-    fn push(&self, body: EntryBody) {
+    fn push(&self, body: EntryBody) -> u64 {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         self.entries.update(|e| e.push(Entry { id, body }));
+        id
     }
 
-    fn push_message(&self, role: Role, text: String, state: MessageState) -> MessageEntry {
-        let entry =
-            MessageEntry { role, text: RwSignal::new(text), state: RwSignal::new(state), usage: RwSignal::new(None) };
+    fn push_message(&self, role: Role, text: String, state: MessageState, image: Option<Attachment>) -> MessageEntry {
+        let entry = MessageEntry {
+            role,
+            text: RwSignal::new(text),
+            state: RwSignal::new(state),
+            usage: RwSignal::new(None),
+            image: StoredValue::new(image),
+        };
         self.push(EntryBody::Message(entry));
         entry
     }
@@ -82,7 +115,7 @@ impl Chat {
                     EntryBody::Message(m) => Some(HistoryItem {
                         role: m.role,
                         text: m.text.get_untracked(),
-                        image: None,
+                        image: m.image.with_value(|i| i.as_ref().map(|a| a.data_url.clone())),
                         state: m.state.get_untracked(),
                     }),
                     EntryBody::Error(_) => None,
@@ -91,22 +124,93 @@ impl Chat {
         })
     }
 
-    /// Whether the composer's text can be sent now.
-    pub fn can_send(&self) -> bool {
-        !self.busy.get() && !self.draft.with(|d| d.trim().is_empty())
+    /// The id of the message whose image the model sees now: the newest
+    /// image that is part of the history.
+    pub fn visible_image(&self) -> Option<u64> {
+        self.entries.with(|entries| {
+            entries.iter().rev().find_map(|e| match &e.body {
+                EntryBody::Message(m)
+                    if m.image.with_value(Option::is_some) && m.state.with(MessageState::in_history) =>
+                {
+                    Some(e.id)
+                }
+                _ => None,
+            })
+        })
     }
 
-    /// Sends the draft and streams the answer into a new assistant message.
+    pub fn preparing(&self) -> bool {
+        self.attach_note.with(|n| matches!(n, AttachNote::Preparing(_)))
+    }
+
+    /// Whether the composer's content can be sent now.
+    pub fn can_send(&self) -> bool {
+        !self.busy.get()
+            && !self.preparing()
+            && (!self.draft.with(|d| d.trim().is_empty()) || self.pending.with(Option::is_some))
+    }
+
+    /// Attaches the first of the offered files.
+    pub fn attach_files(&self, files: &web_sys::FileList) {
+        if let Some(file) = files.get(0) {
+            self.attach(file, files.length() as usize);
+        }
+    }
+
+    /// Prepares a file for the next message (`offered`: how many files came
+    /// with it). A refusal leaves the draft and any pending image as they were.
+    pub fn attach(&self, file: web_sys::File, offered: usize) {
+        let generation = self.attach_generation.get_value() + 1;
+        self.attach_generation.set_value(generation);
+        let name = file.name();
+        self.attach_note.set(AttachNote::Preparing(name.clone()));
+        let chat = *self;
+        spawn_local(async move {
+            let limits = chat.limits.get_value();
+            let result = image_prep::prepare(&file, &name, &limits).await;
+            if chat.attach_generation.get_value() != generation {
+                return; // A newer file was offered meanwhile.
+            }
+            match result {
+                Ok(attachment) => {
+                    let replaced = chat.pending.get_untracked().is_some();
+                    chat.pending.set(Some(attachment));
+                    chat.attach_note.set(if offered > 1 {
+                        AttachNote::FirstOfMany(offered)
+                    } else if replaced {
+                        AttachNote::Replaced(name)
+                    } else {
+                        AttachNote::None
+                    });
+                }
+                Err(why) => chat.attach_note.set(AttachNote::Refused(refusal_message(&name, &why))),
+            }
+        });
+    }
+
+    pub fn remove_attachment(&self) {
+        if let Some(a) = self.pending.get_untracked() {
+            let _ = web_sys::Url::revoke_object_url(&a.object_url);
+        }
+        self.pending.set(None);
+        self.attach_note.set(AttachNote::None);
+    }
+
+    /// Sends the draft (and image) and streams the answer into a new
+    /// assistant message.
     pub fn send(&self) {
         let text = self.draft.get_untracked().trim().to_owned();
-        if text.is_empty() || self.busy.get_untracked() {
+        let image = self.pending.get_untracked();
+        if (text.is_empty() && image.is_none()) || self.busy.get_untracked() || self.preparing() {
             return;
         }
-        let user = self.push_message(Role::User, text.clone(), MessageState::Sent);
+        let user = self.push_message(Role::User, text.clone(), MessageState::Sent, image.clone());
         let request =
             build_request(&request_turns(&self.history()), &RequestOptions { stream: true, ..Default::default() });
-        let answer = self.push_message(Role::Assistant, String::new(), MessageState::Streaming);
+        let answer = self.push_message(Role::Assistant, String::new(), MessageState::Streaming, None);
         self.draft.set(String::new());
+        self.pending.set(None);
+        self.attach_note.set(AttachNote::None);
 
         let Ok(controller) = AbortController::new() else {
             answer.state.set(MessageState::Interrupted("This browser cannot run requests.".into()));
@@ -132,11 +236,14 @@ impl Chat {
                     answer.usage.set(streamed.answer.usage);
                 }
                 Err(explained) => {
-                    // No answer at all: the user's text goes back to the composer.
+                    // No answer at all: the text and image go back to the composer.
                     chat.remove_last_if_empty_answer();
                     user.state.set(MessageState::NotSent);
                     if chat.draft.with_untracked(|d| d.trim().is_empty()) {
                         chat.draft.set(text);
+                    }
+                    if chat.pending.with_untracked(Option::is_none) {
+                        chat.pending.set(image);
                     }
                     if !stopped {
                         chat.push(EntryBody::Error(ErrorNotice::from(&explained)));

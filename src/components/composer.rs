@@ -1,46 +1,157 @@
-//! The composer: the draft, Send and Stop.
+//! The composer: the draft, the image to send with it, Send and Stop.
 
 use leptos::prelude::*;
 
+use super::chat::AttachNote;
 use super::Chat;
 use crate::conversation::enter_sends;
 
 #[component]
 pub fn Composer() -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let file_input = NodeRef::<leptos::html::Input>::new();
     let on_keydown = move |ev: web_sys::KeyboardEvent| {
         if enter_sends(&ev.key(), ev.shift_key(), ev.is_composing()) {
             ev.prevent_default();
             chat.send();
         }
     };
+    let on_paste = move |ev: web_sys::ClipboardEvent| {
+        let files = ev.clipboard_data().and_then(|dt| dt.files()).filter(|f| f.length() > 0);
+        if let Some(files) = files {
+            ev.prevent_default();
+            chat.attach_files(&files);
+        }
+    };
     view! {
         <form class="vc-composer" on:submit=move |ev| { ev.prevent_default(); chat.send(); }>
-            <label class="vc-visually-hidden" for="vc-composer-input">"Message"</label>
-            <textarea
-                id="vc-composer-input"
-                class="vc-input"
-                data-testid="composer-input"
-                rows="2"
-                placeholder="Ask about a chart…"
-                prop:value=move || chat.draft.get()
-                on:input:target=move |ev| chat.draft.set(ev.target().value())
-                on:keydown=on_keydown
-            ></textarea>
-            <div class="vc-actions">
-                <Show
-                    when=move || chat.busy.get()
-                    fallback=move || view! {
-                        <button type="submit" class="vc-button vc-primary" data-testid="send" disabled=move || !chat.can_send()>
-                            "Send"
-                        </button>
+            <AttachmentPreview />
+            <AttachNoteLine />
+            <div class="vc-composer-row">
+                <input
+                    type="file"
+                    class="vc-visually-hidden"
+                    tabindex="-1"
+                    aria-hidden="true"
+                    accept="image/png,image/jpeg,image/webp,image/gif"
+                    data-testid="file-input"
+                    node_ref=file_input
+                    on:change:target=move |ev| {
+                        if let Some(files) = ev.target().files() {
+                            chat.attach_files(&files);
+                        }
+                        // Choosing the same file again must fire `change` again.
+                        ev.target().set_value("");
+                    }
+                />
+                <button
+                    type="button"
+                    class="vc-button vc-attach"
+                    data-testid="attach"
+                    title="Attach an image (or drop or paste one)"
+                    on:click=move |_| {
+                        if let Some(input) = file_input.get() {
+                            input.click();
+                        }
                     }
                 >
-                    <button type="button" class="vc-button" data-testid="stop" on:click=move |_| chat.stop()>
-                        "Stop"
-                    </button>
-                </Show>
+                    <span aria-hidden="true">"+"</span>
+                    <span class="vc-visually-hidden">"Attach an image"</span>
+                </button>
+                <label class="vc-visually-hidden" for="vc-composer-input">"Message"</label>
+                <textarea
+                    id="vc-composer-input"
+                    class="vc-input"
+                    data-testid="composer-input"
+                    rows="2"
+                    placeholder="Ask about a chart… (drop, paste or attach an image)"
+                    prop:value=move || chat.draft.get()
+                    on:input:target=move |ev| chat.draft.set(ev.target().value())
+                    on:keydown=on_keydown
+                    on:paste=on_paste
+                ></textarea>
+                <div class="vc-actions">
+                    <Show
+                        when=move || chat.busy.get()
+                        fallback=move || view! {
+                            <button type="submit" class="vc-button vc-primary" data-testid="send" disabled=move || !chat.can_send()>
+                                "Send"
+                            </button>
+                        }
+                    >
+                        <button type="button" class="vc-button" data-testid="stop" on:click=move |_| chat.stop()>
+                            "Stop"
+                        </button>
+                    </Show>
+                </div>
             </div>
         </form>
+    }
+}
+
+/// The pending image: thumbnail, sizes, encoding, bytes, token cost, remove.
+#[component]
+fn AttachmentPreview() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    move || {
+        chat.pending.get().map(|a| {
+            let (w, h) = a.size;
+            let (ow, oh) = a.original_size;
+            view! {
+                <div
+                    class="vc-preview"
+                    data-testid="attachment-preview"
+                    data-width=w
+                    data-height=h
+                    data-original-width=ow
+                    data-original-height=oh
+                    data-bytes=a.bytes
+                    data-format=a.format.mime()
+                    data-tokens=a.tokens
+                >
+                    <img class="vc-preview-thumb" src=a.object_url.clone() alt=format!("Image to send: {}", a.name) />
+                    <div class="vc-preview-text">
+                        <span class="vc-preview-name">{a.name.clone()}</span>
+                        <span class="vc-preview-summary">{a.summary()}</span>
+                    </div>
+                    <button
+                        type="button"
+                        class="vc-button vc-remove"
+                        data-testid="remove-attachment"
+                        on:click=move |_| chat.remove_attachment()
+                    >
+                        "Remove"
+                    </button>
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+fn AttachNoteLine() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    move || {
+        match chat.attach_note.get() {
+        AttachNote::None => None,
+        AttachNote::Preparing(name) => Some(
+            view! { <p class="vc-attach-note" role="status">{format!("Preparing “{name}”…")}</p> }.into_any(),
+        ),
+        AttachNote::Replaced(name) => Some(
+            view! {
+                <p class="vc-attach-note" role="status">{format!("“{name}” replaced the previous image: one image per message.")}</p>
+            }
+            .into_any(),
+        ),
+        AttachNote::FirstOfMany(n) => Some(
+            view! {
+                <p class="vc-attach-note" role="status">{format!("{n} files were offered; the first was attached: one image per message.")}</p>
+            }
+            .into_any(),
+        ),
+        AttachNote::Refused(message) => Some(
+            view! { <p class="vc-attach-error" role="alert" data-testid="attachment-error">{message}</p> }.into_any(),
+        ),
+    }
     }
 }

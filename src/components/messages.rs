@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use vision_chat_protocol::wire::{Role, Usage};
 
 use super::chat::{Chat, Entry, EntryBody, MessageEntry};
+use crate::attachment::Attachment;
 use crate::conversation::{group_digits, ErrorNotice, MessageState};
 
 #[component]
@@ -17,7 +18,7 @@ pub fn MessageList() -> impl IntoView {
             </Show>
             <For each=move || chat.entries.get() key=|entry: &Entry| entry.id let:entry>
                 {match entry.body {
-                    EntryBody::Message(m) => view! { <Message entry=m /> }.into_any(),
+                    EntryBody::Message(m) => view! { <Message id=entry.id entry=m /> }.into_any(),
                     EntryBody::Error(notice) => view! { <ErrorRow notice /> }.into_any(),
                 }}
             </For>
@@ -26,7 +27,7 @@ pub fn MessageList() -> impl IntoView {
 }
 
 #[component]
-fn Message(entry: MessageEntry) -> impl IntoView {
+fn Message(id: u64, entry: MessageEntry) -> impl IntoView {
     let role = match entry.role {
         Role::User => "user",
         Role::Assistant => "assistant",
@@ -42,6 +43,7 @@ fn Message(entry: MessageEntry) -> impl IntoView {
             data-state=move || state.with(MessageState::name)
             aria-busy=move || state.with(|s| *s == MessageState::Streaming).to_string()
         >
+            {entry.image.get_value().map(|image| view! { <MessageImage id image /> })}
             <div class="vc-content" data-testid="message-content">{move || entry.text.get()}</div>
             <Show when=waiting>
                 <span class="vc-typing" aria-label="The answer is on its way">"…"</span>
@@ -49,6 +51,33 @@ fn Message(entry: MessageEntry) -> impl IntoView {
             {move || state.with(MessageState::note).map(|note| view! { <p class="vc-note">{note}</p> })}
             {move || entry.usage.get().map(|usage| view! { <UsageLine usage /> })}
         </article>
+    }
+}
+
+/// A sent image: click for full size; says whether the model still sees it.
+#[component]
+fn MessageImage(id: u64, image: Attachment) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let visible = Memo::new(move |_| chat.visible_image() == Some(id));
+    let (w, h) = image.size;
+    let open = {
+        let image = image.clone();
+        move |_| chat.viewing.set(Some(image.clone()))
+    };
+    view! {
+        <figure class="vc-figure" data-testid="message-image" data-in-context=move || visible.get().to_string()>
+            <button type="button" class="vc-thumb" on:click=open title="View full size">
+                <img src=image.object_url.clone() alt=format!("Attached image {}", image.name) />
+            </button>
+            <figcaption class="vc-figcaption">
+                {format!("{w} × {h} · ")}
+                {move || if visible.get() {
+                    "the model sees this image"
+                } else {
+                    "no longer in context: only the latest image is sent"
+                }}
+            </figcaption>
+        </figure>
     }
 }
 
