@@ -38,6 +38,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Longest wait for the upstream between two reads.
     pub upstream_read_timeout: Duration,
+    /// One stderr line per API request (method, path, status, time).
+    pub log_requests: bool,
 }
 
 /// Which endpoint answers.
@@ -56,6 +58,7 @@ impl Default for Config {
             demo: DemoConfig::default(),
             max_body_bytes: 32 * 1024 * 1024,
             upstream_read_timeout: Duration::from_secs(120),
+            log_requests: true,
         }
     }
 }

@@ -39,6 +39,7 @@ pub fn router(config: Config) -> Router {
     let upstream = config.upstream.as_ref().map(upstream::Client::new);
     let static_files = ServeDir::new(&config.static_dir).append_index_html_on_directories(true);
     let max_body = config.max_body_bytes;
+    let log_requests = config.log_requests;
     let state = Arc::new(AppState { config, upstream });
 
     let api = Router::new()
@@ -51,15 +52,19 @@ pub fn router(config: Config) -> Router {
         ))
         .with_state(state);
 
-    Router::new()
+    let router = Router::new()
         .merge(api)
         .route("/healthz", get(|| async { "ok\n" }))
         .fallback_service(CompressionLayer::new().layer(static_files))
         .layer(SetResponseHeaderLayer::if_not_present(
             axum::http::header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
-        ))
-        .layer(middleware::from_fn(log_request))
+        ));
+    if log_requests {
+        router.layer(middleware::from_fn(log_request))
+    } else {
+        router
+    }
 }
 
 async fn info(State(state): State<Arc<AppState>>) -> Response {

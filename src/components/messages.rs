@@ -11,8 +11,34 @@ use crate::conversation::{group_digits, ErrorNotice, MessageState};
 #[component]
 pub fn MessageList() -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let log = NodeRef::<leptos::html::Div>::new();
+    // Follow the conversation while the reader is at its end; leave them be
+    // when they have scrolled up to read.
+    let pinned = StoredValue::new(true);
+    let on_scroll = move |_| {
+        if let Some(el) = log.get_untracked() {
+            pinned.set_value(el.scroll_height() - el.scroll_top() - el.client_height() < 48);
+        }
+    };
+    Effect::new(move |_| {
+        // Track every new entry and everything that grows the newest message.
+        chat.entries.with(|entries| {
+            if let Some(EntryBody::Message(m)) = entries.last().map(|e| &e.body) {
+                m.text.track();
+                m.state.track();
+                m.usage.track();
+            }
+        });
+        if pinned.get_value() {
+            request_animation_frame(move || {
+                if let Some(el) = log.get_untracked() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            });
+        }
+    });
     view! {
-        <div class="vc-log" role="log" aria-live="polite" aria-label="Conversation">
+        <div class="vc-log" role="log" aria-live="polite" aria-label="Conversation" node_ref=log on:scroll=on_scroll>
             <Show when=move || chat.entries.with(Vec::is_empty)>
                 <p class="vc-empty">"Ask about a chart. Enter sends, Shift+Enter starts a new line."</p>
             </Show>

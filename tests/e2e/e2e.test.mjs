@@ -140,3 +140,26 @@ test('an unreachable upstream is explained and the draft survives', async () => 
     await broken.stop();
   }
 });
+
+test('the conversation follows a growing answer unless the reader scrolled up', async () => {
+  const page = await browser.newPage({ viewport: { width: 700, height: 420 } });
+  await page.goto(demo.url);
+  await page.getByTestId('model-name').waitFor();
+  const input = page.getByTestId('composer-input');
+  const atEnd = () => page.locator('.vc-log').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 2);
+  for (const q of ['One', 'Two']) {
+    await input.fill(q);
+    await input.press('Enter');
+    await page.getByTestId('send').waitFor();
+  }
+  assert.ok(await page.locator('.vc-log').evaluate((el) => el.scrollHeight > el.clientHeight), 'the log overflows');
+  await page.waitForTimeout(100);
+  assert.ok(await atEnd(), 'pinned to the end while answers stream');
+  // Scroll up to read; the next answer must not pull the view down.
+  await page.locator('.vc-log').evaluate((el) => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); });
+  await input.fill('Three');
+  await input.press('Enter');
+  await page.getByTestId('send').waitFor();
+  assert.equal(await page.locator('.vc-log').evaluate((el) => el.scrollTop), 0);
+  await page.close();
+});

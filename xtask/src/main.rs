@@ -151,6 +151,17 @@ fn test(root: &Path, _args: &[String]) -> Result<(), String> {
             .current_dir(root.join("tests/e2e")))
     });
 
+    step("official Python clients (azure-ai-inference, openai) against the proxy", &mut || {
+        if !built {
+            return Err("skipped: the release build failed".into());
+        }
+        run(Command::new(&tools.python)
+            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/python"])
+            .env("VISION_CHAT_PROXY", proxy_binary(root))
+            .env("VISION_CHAT_DIST", root.join("dist"))
+            .current_dir(root))
+    });
+
     println!("\n==== summary");
     for s in &steps {
         let status = if s.outcome.is_ok() { "ok    " } else { "FAILED" };
@@ -167,6 +178,9 @@ fn test(root: &Path, _args: &[String]) -> Result<(), String> {
 
 fn bench(root: &Path, tools: &Tools, _args: &[String]) -> Result<(), String> {
     build(root, tools)?;
+    run(Command::new("cargo")
+        .args(["run", "--quiet", "--release", "--package", "vision-chat-proxy", "--example", "proxy_bench"])
+        .current_dir(root))?;
     run(tools
         .command("node")
         .arg("bench.mjs")

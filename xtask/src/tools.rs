@@ -13,6 +13,8 @@ pub struct Tools {
     path: OsString,
     pub chromium: PathBuf,
     pub chromedriver: PathBuf,
+    /// The Python with the official API clients (only with `browser`: the test set-up).
+    pub python: PathBuf,
 }
 
 impl Tools {
@@ -43,14 +45,15 @@ impl Tools {
         dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
         let path = std::env::join_paths(dirs).map_err(|e| e.to_string())?;
 
-        let (chromium, chromedriver) = if browser {
-            let found = ensure_chromium()?;
+        let (chromium, chromedriver, python) = if browser {
+            let (chromium, driver) = ensure_chromium()?;
             ensure_npm_packages(&root.join("tests/e2e"))?;
-            found
+            let python = ensure_python_clients(&root.join("tests/python/requirements.txt"))?;
+            (chromium, driver, python)
         } else {
-            (PathBuf::from("/usr/bin/chromium"), PathBuf::from("/usr/bin/chromedriver"))
+            (PathBuf::from("/usr/bin/chromium"), PathBuf::from("/usr/bin/chromedriver"), PathBuf::from("python3"))
         };
-        Ok(Tools { path, chromium, chromedriver })
+        Ok(Tools { path, chromium, chromedriver, python })
     }
 
     /// A command with the tools first on PATH.
@@ -179,4 +182,23 @@ fn ensure_npm_packages(dir: &Path) -> Result<(), String> {
     println!("xtask: installing the end-to-end tests' npm packages");
     run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))?;
     std::fs::write(&stamp, lock).map_err(|e| e.to_string())
+}
+
+/// A virtual environment with the official Python clients, rebuilt when
+/// the requirements change.
+fn ensure_python_clients(requirements: &Path) -> Result<PathBuf, String> {
+    let wanted = std::fs::read(requirements).map_err(|e| format!("{}: {e}", requirements.display()))?;
+    let venv = cache_dir().join("python");
+    let python = venv.join("bin/python");
+    let stamp = venv.join(".vision-chat-requirements");
+    if python.is_file() && std::fs::read(&stamp).ok().as_deref() == Some(wanted.as_slice()) {
+        return Ok(python);
+    }
+    println!("xtask: installing the official Python clients into {}", venv.display());
+    run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(requirements))?;
+    std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
+    Ok(python)
 }
