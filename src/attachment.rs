@@ -4,7 +4,7 @@
 
 use vision_chat_protocol::image::{human_bytes, ImageFormat};
 
-use crate::conversation::group_digits;
+use vision_chat_protocol::tokens::group_digits;
 
 /// How the bytes to send are produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

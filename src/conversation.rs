@@ -114,19 +114,6 @@ pub fn enter_sends(key: &str, shift: bool, composing: bool) -> bool {
     key == "Enter" && !shift && !composing
 }
 
-/// Formats a token count with thousands separators.
-pub fn group_digits(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,12 +165,10 @@ mod tests {
     }
 
     #[test]
-    fn keys_and_numbers() {
+    fn enter_sends_only_plain_enter() {
         assert!(enter_sends("Enter", false, false));
         assert!(!enter_sends("Enter", true, false));
         assert!(!enter_sends("Enter", false, true));
         assert!(!enter_sends("a", false, false));
-        assert_eq!(group_digits(2353), "2,353");
-        assert_eq!(group_digits(999), "999");
     }
 }

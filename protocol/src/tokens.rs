@@ -46,6 +46,19 @@ pub fn estimate_text_tokens(text: &str) -> u64 {
     (text.chars().count() as u64).div_ceil(4)
 }
 
+/// A count with thousands separators, as token counts are shown: `2,353`.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +94,14 @@ mod tests {
         // Very wide: 16 crops in a row.
         assert_eq!(phi35_padded_size(16000, 100), (5376, 336));
         assert_eq!(phi35_image_tokens(0, 0), phi35_image_tokens(1, 1));
+    }
+
+    #[test]
+    fn grouping() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(2353), "2,353");
+        assert_eq!(group_digits(1_234_567), "1,234,567");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use vision_chat_protocol::image::{inspect, split_data_url};
 use vision_chat_protocol::request::image_count;
-use vision_chat_protocol::tokens::{estimate_text_tokens, phi35_image_tokens};
+use vision_chat_protocol::tokens::{estimate_text_tokens, group_digits, phi35_image_tokens};
 use vision_chat_protocol::wire::{
     ChatCompletion, ChatCompletionChunk, ChatRequest, Choice, ChunkChoice, Delta, FinishReason, ModelInfo,
     ResponseMessage, Role, Usage,
@@ -270,8 +270,8 @@ fn describe(request: &ChatRequest, image: Option<&SeenImage>, extra_mode: &str) 
                 img.format,
                 img.width,
                 img.height,
-                group(img.bytes as u64),
-                group(phi35_image_tokens(img.width, img.height))
+                group_digits(img.bytes as u64),
+                group_digits(phi35_image_tokens(img.width, img.height))
             ));
             if img.declared_mime != img.mime {
                 out.push_str(&format!(
@@ -317,19 +317,6 @@ fn describe(request: &ChatRequest, image: Option<&SeenImage>, extra_mode: &str) 
     out
 }
 
-/// Digits grouped by thousands: 2353 -> "2,353".
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The demo's "tokens": words with the white space that follows them.
 fn tokenize(text: &str) -> Vec<String> {
     let mut pieces = Vec::new();
@@ -359,12 +346,5 @@ mod tests {
         assert_eq!(pieces, ["Hello,  ", "world\n", "next ", "line "]);
         assert_eq!(pieces.concat(), text);
         assert!(tokenize("").is_empty());
-    }
-
-    #[test]
-    fn grouping() {
-        assert_eq!(group(0), "0");
-        assert_eq!(group(2353), "2,353");
-        assert_eq!(group(1234567), "1,234,567");
     }
 }

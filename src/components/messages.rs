@@ -6,7 +6,8 @@ use vision_chat_protocol::wire::{Role, Usage};
 
 use super::chat::{Chat, Entry, EntryBody, MessageEntry};
 use crate::attachment::Attachment;
-use crate::conversation::{group_digits, ErrorNotice, MessageState};
+use crate::conversation::{ErrorNotice, MessageState};
+use vision_chat_protocol::tokens::group_digits;
 
 #[component]
 pub fn MessageList() -> impl IntoView {
