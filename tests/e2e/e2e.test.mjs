@@ -127,12 +127,17 @@ test('an unreachable upstream is explained and the draft survives', async () => 
     const { page } = await openWidget(browser, broken.url);
     assert.equal(await page.getByTestId('model-name').textContent(), 'Model unavailable');
     const input = page.getByTestId('composer-input');
+    await page.getByTestId('file-input').setInputFiles(new URL('../fixtures/images/requests-bar.jpg', import.meta.url).pathname);
+    await page.getByTestId('attachment-preview').waitFor();
     await input.fill('Is anyone there?');
     await input.press('Enter');
     const error = page.getByTestId('error');
     await error.waitFor();
     assert.match(await error.textContent(), /HTTP 502 upstream_unreachable/);
     assert.equal(await input.inputValue(), 'Is anyone there?');
+    await page.getByTestId('attachment-preview').waitFor();
+    assert.equal(await page.getByTestId('attachment-preview').getAttribute('data-width'), '800', 'the image is back too');
+    assert.equal(await page.locator('[data-testid="message"][data-role="user"]').getAttribute('data-state'), 'not-sent');
     assert.ok(!(await page.content()).includes('e2e-secret-key'), 'the key never reaches the page');
     assert.ok(!broken.output().includes('e2e-secret-key'), 'nor the logs');
     await page.close();

@@ -90,7 +90,11 @@ test('each accepted fixture dropped on the widget gets a truthful preview', asyn
     const p = await preview(page);
     assert.deepEqual([p.originalWidth, p.originalHeight], [w, h], name);
     assert.deepEqual([p.width, p.height], [w, h], `${name}: small enough, never upscaled`);
-    if (format) assert.equal(p.format, format, name);
+    if (format) {
+      assert.equal(p.format, format, name);
+      assert.match(p.text, /sent unchanged/, `${name}: a chart of a useful size is sent byte for byte`);
+      assert.equal(p.bytes, readFileSync(fixture(name)).length, name);
+    }
     else assert.match(p.format, /^image\/(png|jpeg)$/, `${name} is re-encoded as PNG or JPEG`);
     assert.ok(p.bytes > 0);
     assert.ok(p.tokens > 144, name);
