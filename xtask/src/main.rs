@@ -23,7 +23,12 @@ use tools::{run, Tools};
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let command = args.next().unwrap_or_default();
+    // `cargo xtask run -- --listen …`: the separator is for cargo, not the proxy.
     let rest: Vec<String> = args.collect();
+    let rest = match rest.split_first() {
+        Some((first, tail)) if first == "--" => tail.to_vec(),
+        _ => rest,
+    };
     let root = project_root();
     let result = match command.as_str() {
         "setup" => Tools::install(&root, false).map(|_| ()),
