@@ -13,6 +13,8 @@ pub mod attachment;
 pub mod components;
 pub mod conversation;
 pub mod image_prep;
+pub mod markdown;
+pub mod markdown_dom;
 
 use leptos::prelude::*;
 use vision_chat_protocol::image::Limits;

@@ -214,7 +214,7 @@ async fn stop_keeps_the_partial_answer() {
             == Some("stopped")
     })
     .await;
-    assert_eq!(find_all(&host, "[data-testid=message-content]")[1].text_content().unwrap(), "Umsatz wächst ");
+    assert_eq!(find_all(&host, "[data-testid=message-content]")[1].text_content().unwrap(), "Umsatz wächst");
     assert!(find(&host, "stop").is_none());
     assert!(find(&host, "send").is_some());
     assert!(find(&host, "usage").is_none(), "no usage arrived");

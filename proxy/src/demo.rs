@@ -250,39 +250,40 @@ fn decode_image(url: &str) -> Result<SeenImage, Refusal> {
 fn describe(request: &ChatRequest, image: Option<&SeenImage>, extra_mode: &str) -> String {
     let count = |role| request.messages.iter().filter(|m| m.role == role).count();
     let (users, assistants, systems) = (count(Role::User), count(Role::Assistant), count(Role::System));
-    let mut out =
-        String::from("This is the vision-chat demo endpoint, not a model: it describes the request it received.\n\n");
-    out.push_str(&format!("Turns: {} ({} from you, {} from the assistant", request.messages.len(), users, assistants));
+    let mut rows: Vec<(&str, String)> =
+        vec![("Turns", format!("{} ({} from you, {} from the assistant)", request.messages.len(), users, assistants))];
     if systems > 0 {
-        out.push_str(&format!(", {systems} system message, which Phi-3.5-vision receives as a user message"));
+        rows.push(("System", format!("{systems} system message, which Phi-3.5-vision receives as a user message")));
     }
-    out.push_str(").\n");
     if let Some(last) = request.messages.iter().rev().find(|m| m.role == Role::User) {
         let text = last.content.text();
         let shown: String = text.chars().take(80).collect();
         let ellipsis = if text.chars().count() > 80 { "…" } else { "" };
-        out.push_str(&format!("Your last message: \"{shown}{ellipsis}\" ({} characters).\n", text.chars().count()));
+        rows.push(("Your last message", format!("\"{shown}{ellipsis}\" ({} characters)", text.chars().count())));
     }
-    match image {
-        Some(img) => {
-            out.push_str(&format!(
-                "Image: {}, {} × {} pixels, {} bytes; on Phi-3.5-vision it costs {} prompt tokens.",
-                img.format,
-                img.width,
-                img.height,
-                group_digits(img.bytes as u64),
-                group_digits(phi35_image_tokens(img.width, img.height))
-            ));
-            if img.declared_mime != img.mime {
-                out.push_str(&format!(
-                    " (The data URL declared {}, but the bytes are {}.)",
-                    img.declared_mime, img.format
-                ));
+    rows.push((
+        "Image",
+        match image {
+            Some(img) => {
+                let mut s = format!(
+                    "{}, {} × {} pixels, {} bytes; costs {} prompt tokens on Phi-3.5-vision",
+                    img.format,
+                    img.width,
+                    img.height,
+                    group_digits(img.bytes as u64),
+                    group_digits(phi35_image_tokens(img.width, img.height))
+                );
+                if img.declared_mime != img.mime {
+                    s.push_str(&format!(
+                        " (the data URL declared {}, but the bytes are {})",
+                        img.declared_mime, img.format
+                    ));
+                }
+                s
             }
-            out.push('\n');
-        }
-        None => out.push_str("Image: none.\n"),
-    }
+            None => "none".to_owned(),
+        },
+    ));
     let mut params = Vec::new();
     if let Some(v) = request.temperature {
         params.push(format!("temperature {v}"));
@@ -306,14 +307,42 @@ fn describe(request: &ChatRequest, image: Option<&SeenImage>, extra_mode: &str) 
         params.push(format!("response_format {}", v.kind));
     }
     params.push(format!("stream {}", request.stream == Some(true)));
-    out.push_str(&format!("Parameters: {}.\n", params.join(", ")));
+    rows.push(("Parameters", params.join(", ")));
     if !request.extra.is_empty() {
         let names: Vec<&str> = request.extra.keys().map(String::as_str).collect();
-        out.push_str(&format!("Extra parameters ({extra_mode}): {}.\n", names.join(", ")));
+        rows.push(("Extra parameters", format!("{extra_mode}: {}", names.join(", "))));
+    }
+
+    let mut out = String::from(
+        "This is the **vision-chat demo endpoint**, not a model: it describes the request it received.\n\n\
+         | What | Received |\n| --- | --- |\n",
+    );
+    for (what, received) in rows {
+        out.push_str(&format!("| {what} | {} |\n", escape_markdown(&received)));
     }
     out.push_str(
-        "\nTo talk to a real model, start the proxy with AZURE_INFERENCE_ENDPOINT and AZURE_INFERENCE_CREDENTIAL set.",
+        "\nTo talk to a real model, start the proxy with a deployment's endpoint and key:\n\n\
+         ```sh\n\
+         AZURE_INFERENCE_ENDPOINT=https://<deployment>.<region>.inference.ai.azure.com \\\n\
+         AZURE_INFERENCE_CREDENTIAL=<key> cargo xtask run\n\
+         ```\n",
     );
+    out
+}
+
+/// Text made literal inside a markdown table cell.
+fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
     out
 }
 
@@ -338,6 +367,11 @@ fn tokenize(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_in_user_text_stays_literal() {
+        assert_eq!(escape_markdown("a|b *c* <script>\nx"), "a\\|b \\*c\\* \\<script\\> x");
+    }
 
     #[test]
     fn tokenize_keeps_every_character() {

@@ -107,7 +107,7 @@ async fn image_is_described_from_its_bytes_and_costed() {
     .unwrap();
     let text = with_image.choices[0].message.content.clone().unwrap();
     let cost = phi35_image_tokens(990, 550);
-    assert!(text.contains("Image: PNG, 990 × 550 pixels, 59,618 bytes"), "{text}");
+    assert!(text.contains("| Image | PNG, 990 × 550 pixels, 59,618 bytes;"), "{text}");
     assert!(
         text.contains(&format!("costs {} prompt tokens", cost))
             || text.contains(&format!("costs {},{:03} prompt tokens", cost / 1000, cost % 1000)),
@@ -159,7 +159,7 @@ async fn the_api_rules_are_enforced_with_api_shaped_errors() {
         post(proxy, json!({"messages": [{"role": "user", "content": "hi"}], "logprobs": true}), Some("pass-through"))
             .await;
     assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("Extra parameters (pass-through): logprobs"));
+    assert!(r.text().await.unwrap().contains("| Extra parameters | pass-through: logprobs |"));
 
     let r = client().post(format!("http://{proxy}/api/chat/completions")).body("{").send().await.unwrap();
     assert_eq!(r.status(), 400);
@@ -188,7 +188,7 @@ async fn max_tokens_and_stop_end_the_reply() {
             .await
             .unwrap();
     assert_eq!(c.choices[0].finish_reason, Some(FinishReason::Stop));
-    assert_eq!(c.choices[0].message.content.as_deref(), Some("This is the vision-chat "));
+    assert_eq!(c.choices[0].message.content.as_deref(), Some("This is the **vision-chat "));
 }
 
 /// With a pace set, the first chunk is readable long before the stream ends.

@@ -7,6 +7,8 @@ use vision_chat_protocol::wire::{Role, Usage};
 use super::chat::{Chat, Entry, EntryBody, MessageEntry};
 use crate::attachment::Attachment;
 use crate::conversation::{ErrorNotice, MessageState};
+use crate::markdown::{StreamRenderer, Update};
+use crate::markdown_dom;
 use vision_chat_protocol::tokens::group_digits;
 
 #[component]
@@ -71,13 +73,65 @@ fn Message(id: u64, entry: MessageEntry) -> impl IntoView {
             aria-busy=move || state.with(|s| *s == MessageState::Streaming).to_string()
         >
             {entry.image.get_value().map(|image| view! { <MessageImage id image /> })}
-            <div class="vc-content" data-testid="message-content">{move || entry.text.get()}</div>
+            {if entry.role == Role::Assistant {
+                view! { <MarkdownContent entry /> }.into_any()
+            } else {
+                view! { <div class="vc-content vc-plain" data-testid="message-content">{move || entry.text.get()}</div> }
+                    .into_any()
+            }}
             <Show when=waiting>
                 <span class="vc-typing" aria-label="The answer is on its way">"…"</span>
             </Show>
             {move || state.with(MessageState::note).map(|note| view! { <p class="vc-note">{note}</p> })}
             {move || entry.usage.get().map(|usage| view! { <UsageLine usage /> })}
         </article>
+    }
+}
+
+/// An answer as markdown, rendered block by block while it streams: final
+/// blocks are appended once, only the open tail is rebuilt on each delta.
+#[component]
+fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
+    let done = NodeRef::<leptos::html::Div>::new();
+    let tail = NodeRef::<leptos::html::Div>::new();
+    let renderer = StoredValue::new(StreamRenderer::new());
+    let action_status = RwSignal::new("");
+    Effect::new(move |_| {
+        let streaming = entry.state.with(|s| *s == MessageState::Streaming);
+        let (Some(done), Some(tail)) = (done.get(), tail.get()) else { return };
+        let document = document();
+        let update = entry.text.with(|text| {
+            renderer.try_update_value(|r| {
+                // The text only grows: render what is new since last time.
+                let mut update = match text.get(r.text().len()..) {
+                    Some(fresh) if !fresh.is_empty() => Some(r.push(fresh)),
+                    _ => None,
+                };
+                if !streaming {
+                    let last = r.finish();
+                    let u = update.get_or_insert_with(Update::default);
+                    u.done.extend(last.done);
+                    u.tail.clear();
+                }
+                update
+            })
+        });
+        if let Some(Some(update)) = update {
+            markdown_dom::append(&document, &done, &update.done);
+            markdown_dom::replace(&document, &tail, &update.tail);
+        }
+    });
+    let on_click = move |ev: web_sys::MouseEvent| {
+        if let Some(status) = markdown_dom::handle_click(&ev) {
+            action_status.set(status);
+        }
+    };
+    view! {
+        <div class="vc-content vc-markdown" data-testid="message-content" on:click=on_click>
+            <div class="vc-md-done" node_ref=done></div>
+            <div class="vc-md-tail" node_ref=tail></div>
+        </div>
+        <span class="vc-visually-hidden" role="status">{move || action_status.get()}</span>
     }
 }
 

@@ -232,7 +232,7 @@ test('each turn sends exactly one image, the newest, as the preview described it
   const first = await preview(page);
   await input.fill('Which region grew most?');
   let reply = await sendAndWait(page);
-  assert.match(reply, new RegExp(`Image: PNG, ${first.width} × ${first.height} pixels, ${first.bytes.toLocaleString('en-US')} bytes`));
+  assert.match(reply, new RegExp(`ImagePNG, ${first.width} × ${first.height} pixels, ${first.bytes.toLocaleString('en-US')} bytes`));
   assert.match(reply, new RegExp(`costs ${first.tokens.toLocaleString('en-US')} prompt tokens`));
 
   await dropFile(page, 'requests-bar.jpg', { type: 'image/jpeg' });
@@ -240,8 +240,8 @@ test('each turn sends exactly one image, the newest, as the preview described it
   await input.fill('And this one?');
   reply = await sendAndWait(page);
   // The demo endpoint answers 400 to a request with two images: one went.
-  assert.match(reply, new RegExp(`Image: JPEG, ${second.width} × ${second.height} pixels, ${second.bytes.toLocaleString('en-US')} bytes`));
-  assert.match(reply, /Turns: 3/);
+  assert.match(reply, new RegExp(`ImageJPEG, ${second.width} × ${second.height} pixels, ${second.bytes.toLocaleString('en-US')} bytes`));
+  assert.match(reply, /Turns3 \(2 from you/);
 
   const figures = page.getByTestId('message-image');
   assert.equal(await figures.count(), 2);

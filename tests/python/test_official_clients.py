@@ -83,7 +83,7 @@ def test_azure_complete_streaming(azure):
             usage = update.usage
     assert reasons == ["length"]
     assert usage.completion_tokens == 12
-    assert text.startswith("This is the vision-chat demo endpoint")
+    assert text.startswith("This is the **vision-chat demo endpoint**")
 
 
 def test_azure_complete_with_an_image(azure):
@@ -93,7 +93,7 @@ def test_azure_complete_with_an_image(azure):
                                                  image_format="png")),
     ])])
     content = response.choices[0].message.content
-    assert "Image: PNG, 990 × 550 pixels, 59,618 bytes" in content
+    assert "| Image | PNG, 990 × 550 pixels, 59,618 bytes;" in content
     assert response.usage.prompt_tokens > 2000
 
 
@@ -109,7 +109,7 @@ def test_openai_client(proxy):
     client = OpenAI(base_url=proxy, api_key="not-used-in-demo-mode")
     completion = client.chat.completions.create(
         model="phi-3.5-vision-instruct", messages=[{"role": "user", "content": "Hello from openai"}])
-    assert completion.choices[0].message.content.startswith("This is the vision-chat demo endpoint")
+    assert completion.choices[0].message.content.startswith("This is the **vision-chat demo endpoint**")
     assert completion.usage.total_tokens > 0
 
     text = ""

@@ -1,0 +1,703 @@
+//! Markdown answers, rendered safely and incrementally. Pure: produces a
+//! tree of [`Node`]s that the browser edge ([`crate::markdown_dom`]) turns
+//! into DOM nodes one by one — model text never goes through `innerHTML`.
+//!
+//! * CommonMark plus tables, strikethrough and task lists (pulldown-cmark
+//!   events, no HTML renderer).
+//! * Links only for `http`, `https` and `mailto` (others become text), with
+//!   `rel="noopener noreferrer"`; images become a placeholder that names the
+//!   source and loads only on request; raw HTML is shown as text.
+//! * [`StreamRenderer`]: blocks that are complete are rendered once and never
+//!   again; each delta re-renders only the open tail, so the work per delta
+//!   does not grow with the answer.
+
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// An element or a text node. Tags and attribute names are static strings
+/// from this module: nothing the model writes can name an element or attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    Element(Element),
+    Text(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    pub tag: &'static str,
+    pub attrs: Vec<(&'static str, String)>,
+    pub children: Vec<Node>,
+}
+
+impl Element {
+    fn new(tag: &'static str) -> Self {
+        Element { tag, attrs: Vec::new(), children: Vec::new() }
+    }
+
+    fn attr(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.attrs.push((name, value.into()));
+        self
+    }
+}
+
+impl Node {
+    /// The text content, as the DOM's `textContent` would give it.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        self.collect_text(&mut out);
+        out
+    }
+
+    fn collect_text(&self, out: &mut String) {
+        match self {
+            Node::Text(t) => out.push_str(t),
+            Node::Element(e) => e.children.iter().for_each(|c| c.collect_text(out)),
+        }
+    }
+}
+
+/// Every tag this renderer can produce.
+pub const ALLOWED_TAGS: &[&str] = &[
+    "p",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "code",
+    "ul",
+    "ol",
+    "li",
+    "em",
+    "strong",
+    "del",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "br",
+    "span",
+    "div",
+    "button",
+];
+
+/// Every attribute this renderer can produce.
+pub const ALLOWED_ATTRS: &[&str] = &[
+    "class",
+    "href",
+    "rel",
+    "target",
+    "title",
+    "start",
+    "type",
+    "data-action",
+    "data-src",
+    "aria-label",
+    "role",
+    "scope",
+];
+
+/// Whether a link target may become a link.
+pub fn safe_link(url: &str) -> bool {
+    let url = url.trim();
+    let scheme = match url.split_once(':') {
+        Some((s, _)) => s.to_ascii_lowercase(),
+        None => return false,
+    };
+    matches!(scheme.as_str(), "http" | "https" | "mailto")
+}
+
+/// Whether an image source may be loaded (on request).
+pub fn loadable_image(url: &str) -> bool {
+    let url = url.trim().to_ascii_lowercase();
+    url.starts_with("https://") || url.starts_with("http://")
+}
+
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
+}
+
+/// Renders a complete markdown text to nodes.
+pub fn render(markdown: &str) -> Vec<Node> {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let mut builder = Builder::default();
+    for event in Parser::new_ext(markdown, options) {
+        builder.event(event);
+    }
+    builder.finish()
+}
+
+#[derive(Default)]
+struct Builder {
+    root: Vec<Node>,
+    stack: Vec<Element>,
+    /// Inside an image: its alt text is collected, not rendered.
+    image: Option<(String, String)>,
+    alignments: Vec<Alignment>,
+    cell: usize,
+    in_head: bool,
+}
+
+impl Builder {
+    fn push_node(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            Some(parent) => parent.children.push(node),
+            None => self.root.push(node),
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        if let Some((_, alt)) = &mut self.image {
+            alt.push_str(text);
+            return;
+        }
+        // Merge with a preceding text node: fewer DOM nodes.
+        let last = match self.stack.last_mut() {
+            Some(parent) => parent.children.last_mut(),
+            None => self.root.last_mut(),
+        };
+        match last {
+            Some(Node::Text(t)) => t.push_str(text),
+            _ => self.push_node(Node::Text(text.to_owned())),
+        }
+    }
+
+    fn open(&mut self, element: Element) {
+        self.stack.push(element);
+    }
+
+    fn close(&mut self) {
+        if let Some(element) = self.stack.pop() {
+            self.push_node(Node::Element(element));
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>) {
+        match event {
+            Event::Start(tag) => self.start(tag),
+            Event::End(tag) => self.end(tag),
+            Event::Text(t) => self.text(&t),
+            Event::Code(t) => {
+                if self.image.is_some() {
+                    self.text(&t);
+                } else {
+                    let mut code = Element::new("code");
+                    code.children.push(Node::Text(t.into_string()));
+                    self.push_node(Node::Element(code));
+                }
+            }
+            // Raw HTML is shown as the text it is.
+            Event::Html(t) | Event::InlineHtml(t) => self.text(&t),
+            Event::InlineMath(t) | Event::DisplayMath(t) => self.text(&t),
+            Event::FootnoteReference(t) => self.text(&format!("[^{t}]")),
+            Event::SoftBreak => self.text("\n"),
+            Event::HardBreak => self.push_node(Node::Element(Element::new("br"))),
+            Event::Rule => self.push_node(Node::Element(Element::new("hr"))),
+            Event::TaskListMarker(done) => {
+                let mut mark = Element::new("span")
+                    .attr("class", if done { "vc-task vc-task-done" } else { "vc-task" })
+                    .attr("role", "img")
+                    .attr("aria-label", if done { "done" } else { "not done" });
+                mark.children.push(Node::Text(if done { "☑" } else { "☐" }.to_owned()));
+                self.push_node(Node::Element(mark));
+                self.text(" ");
+            }
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>) {
+        if self.image.is_some() {
+            return; // Nothing nests inside an image's alt text but text.
+        }
+        let element = match tag {
+            Tag::Paragraph => Element::new("p"),
+            Tag::Heading { level, .. } => Element::new(match level {
+                // The widget's own title is an h2: answers start below it.
+                HeadingLevel::H1 => "h3",
+                HeadingLevel::H2 => "h4",
+                HeadingLevel::H3 => "h5",
+                _ => "h6",
+            }),
+            Tag::BlockQuote(_) => Element::new("blockquote"),
+            Tag::CodeBlock(kind) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_owned(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                let mut block = Element::new("div").attr("class", "vc-code");
+                let mut bar = Element::new("div").attr("class", "vc-code-bar");
+                let mut label = Element::new("span").attr("class", "vc-code-lang");
+                label.children.push(Node::Text(if lang.is_empty() { "code".to_owned() } else { lang.clone() }));
+                bar.children.push(Node::Element(label));
+                bar.children.push(button("copy-code", "Copy", "Copy the code"));
+                block.children.push(Node::Element(bar));
+                self.open(block);
+                self.open(Element::new("pre"));
+                let code = Element::new("code");
+                self.open(if lang.is_empty() { code } else { code.attr("class", format!("language-{lang}")) });
+                return;
+            }
+            Tag::HtmlBlock => Element::new("p").attr("class", "vc-raw-html"),
+            Tag::List(Some(start)) if start != 1 => Element::new("ol").attr("start", start.to_string()),
+            Tag::List(Some(_)) => Element::new("ol"),
+            Tag::List(None) => Element::new("ul"),
+            Tag::Item => Element::new("li"),
+            Tag::Table(alignments) => {
+                self.alignments = alignments;
+                let mut block = Element::new("div").attr("class", "vc-table");
+                let mut bar = Element::new("div").attr("class", "vc-table-bar");
+                bar.children.push(button("copy-csv", "Copy as CSV", "Copy the table as CSV"));
+                bar.children.push(button("download-csv", "Download CSV", "Download the table as a CSV file"));
+                block.children.push(Node::Element(bar));
+                self.open(block);
+                self.open(Element::new("div").attr("class", "vc-table-scroll"));
+                self.open(Element::new("table"));
+                return;
+            }
+            Tag::TableHead => {
+                self.in_head = true;
+                self.cell = 0;
+                self.open(Element::new("thead"));
+                self.open(Element::new("tr"));
+                return;
+            }
+            Tag::TableRow => {
+                self.cell = 0;
+                if self.stack.last().is_some_and(|e| e.tag == "table") {
+                    self.open(Element::new("tbody"));
+                }
+                Element::new("tr")
+            }
+            Tag::TableCell => {
+                let cell = if self.in_head { Element::new("th").attr("scope", "col") } else { Element::new("td") };
+                let align = match self.alignments.get(self.cell) {
+                    Some(Alignment::Left) => Some("vc-left"),
+                    Some(Alignment::Center) => Some("vc-center"),
+                    Some(Alignment::Right) => Some("vc-right"),
+                    _ => None,
+                };
+                self.cell += 1;
+                match align {
+                    Some(a) => cell.attr("class", a),
+                    None => cell,
+                }
+            }
+            Tag::Emphasis => Element::new("em"),
+            Tag::Strong => Element::new("strong"),
+            Tag::Strikethrough => Element::new("del"),
+            Tag::Link { dest_url, title, .. } => {
+                if safe_link(&dest_url) {
+                    let a = Element::new("a")
+                        .attr("href", dest_url.trim())
+                        .attr("rel", "noopener noreferrer")
+                        .attr("target", "_blank");
+                    if title.is_empty() {
+                        a
+                    } else {
+                        a.attr("title", title.to_string())
+                    }
+                } else {
+                    Element::new("span").attr("class", "vc-unsafe-link").attr("title", "link not followed")
+                }
+            }
+            Tag::Image { dest_url, .. } => {
+                self.image = Some((dest_url.to_string(), String::new()));
+                return;
+            }
+            _ => Element::new("span"),
+        };
+        self.open(element);
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        if let Some((src, alt)) = self.image.take() {
+            if tag == TagEnd::Image {
+                self.push_node(image_placeholder(&src, &alt));
+                return;
+            }
+            self.image = Some((src, alt));
+            return;
+        }
+        match tag {
+            TagEnd::CodeBlock => {
+                self.close(); // code
+                self.close(); // pre
+                self.close(); // div.vc-code
+            }
+            TagEnd::Table => {
+                if self.stack.last().is_some_and(|e| e.tag == "tbody") {
+                    self.close();
+                }
+                self.close(); // table
+                self.close(); // scroll
+                self.close(); // div.vc-table
+            }
+            TagEnd::TableHead => {
+                self.in_head = false;
+                self.close(); // tr
+                self.close(); // thead
+            }
+            _ => self.close(),
+        }
+    }
+
+    fn finish(mut self) -> Vec<Node> {
+        // An unfinished parse leaves nothing open, but be safe.
+        while !self.stack.is_empty() {
+            self.close();
+        }
+        self.root
+    }
+}
+
+fn button(action: &'static str, label: &str, title: &str) -> Node {
+    let mut b = Element::new("button").attr("type", "button").attr("class", "vc-md-action").attr("data-action", action);
+    b = b.attr("title", title);
+    b.children.push(Node::Text(label.to_owned()));
+    Node::Element(b)
+}
+
+fn image_placeholder(src: &str, alt: &str) -> Node {
+    let alt = if alt.trim().is_empty() { "image" } else { alt.trim() };
+    if loadable_image(src) {
+        let mut b = Element::new("button")
+            .attr("type", "button")
+            .attr("class", "vc-image-placeholder")
+            .attr("data-action", "load-image")
+            .attr("data-src", src.trim())
+            .attr("title", format!("Load {} (it is fetched from that site)", src.trim()));
+        b.children.push(Node::Text(format!("Image “{alt}” from {} — not loaded; click to load", host_of(src.trim()))));
+        Node::Element(b)
+    } else {
+        let mut s = Element::new("span").attr("class", "vc-image-placeholder");
+        s.children.push(Node::Text(format!("[image “{alt}”: source not loadable]")));
+        Node::Element(s)
+    }
+}
+
+/// Rows of a rendered table's cells, as text (for CSV).
+pub fn table_rows(table: &Node) -> Vec<Vec<String>> {
+    fn walk(node: &Node, rows: &mut Vec<Vec<String>>) {
+        if let Node::Element(e) = node {
+            if e.tag == "tr" {
+                rows.push(
+                    e.children
+                        .iter()
+                        .filter(|c| matches!(c, Node::Element(c) if c.tag == "th" || c.tag == "td"))
+                        .map(Node::text)
+                        .collect(),
+                );
+            } else {
+                e.children.iter().for_each(|c| walk(c, rows));
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    walk(table, &mut rows);
+    rows
+}
+
+/// CSV per RFC 4180: fields with commas, quotes or line breaks are quoted,
+/// quotes doubled; lines end with CRLF.
+pub fn to_csv(rows: &[Vec<String>]) -> String {
+    let mut out = String::new();
+    for row in rows {
+        let fields: Vec<String> =
+            row.iter()
+                .map(|f| {
+                    if f.contains([',', '"', '\n', '\r']) {
+                        format!("\"{}\"", f.replace('"', "\"\""))
+                    } else {
+                        f.clone()
+                    }
+                })
+                .collect();
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// What a delta changed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Update {
+    /// Blocks that became complete: append them once, never touch them again.
+    pub done: Vec<Node>,
+    /// The open tail, rendered anew: replaces the previous tail.
+    pub tail: Vec<Node>,
+}
+
+/// Renders a streamed answer block by block.
+///
+/// The text is cut after a blank line (outside a code fence) once the next
+/// line starts at the margin with something that cannot continue the block
+/// before (not indented, not a list item); everything before the cut is
+/// final. Scanning is incremental, so each delta costs its own length plus
+/// one render of the open tail.
+#[derive(Debug, Default)]
+pub struct StreamRenderer {
+    text: String,
+    /// End of the text already rendered as final blocks.
+    done: usize,
+    /// Start of the first line not yet scanned.
+    scanned: usize,
+    /// The open fence: its character and length.
+    fence: Option<(u8, usize)>,
+    /// A blank line ended here; a cut if the next line allows it.
+    blank_end: Option<usize>,
+}
+
+impl StreamRenderer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// All text pushed so far.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Where the final blocks end (for tests and diagnostics).
+    pub fn done_len(&self) -> usize {
+        self.done
+    }
+
+    pub fn push(&mut self, delta: &str) -> Update {
+        self.text.push_str(delta);
+        let mut update = Update::default();
+        while let Some(nl) = self.text[self.scanned..].find('\n') {
+            let start = self.scanned;
+            let end = start + nl + 1;
+            self.scanned = end;
+            if let Some(cut) = self.line(start, end) {
+                update.done.extend(render(&self.text[self.done..cut]));
+                self.done = cut;
+            }
+        }
+        // The next line has begun: its first character may already decide the cut.
+        if let Some(cut) = self.blank_end {
+            let first = self.text[self.scanned..].bytes().next();
+            if first.is_some_and(|b| !matches!(b, b' ' | b'\t' | b'-' | b'*' | b'+' | b'0'..=b'9')) {
+                self.blank_end = None;
+                update.done.extend(render(&self.text[self.done..cut]));
+                self.done = cut;
+            }
+        }
+        update.tail = render(&self.text[self.done..]);
+        update
+    }
+
+    /// The stream ended: everything is final.
+    pub fn finish(&mut self) -> Update {
+        let done = render(&self.text[self.done..]);
+        self.done = self.text.len();
+        self.scanned = self.text.len();
+        Update { done, tail: Vec::new() }
+    }
+
+    /// Scans one complete line; returns a cut position when the blocks
+    /// before it are complete.
+    fn line(&mut self, start: usize, end: usize) -> Option<usize> {
+        let line = &self.text[start..end];
+        let trimmed = line.trim_end_matches(['\n', '\r']);
+        let indent = trimmed.len() - trimmed.trim_start_matches(' ').len();
+        let body = trimmed.trim_start_matches(' ');
+        if let Some((ch, len)) = self.fence {
+            let run = body.bytes().take_while(|&b| b == ch).count();
+            if indent < 4 && run >= len && body[run..].trim().is_empty() {
+                self.fence = None;
+            }
+            return None;
+        }
+        if body.is_empty() {
+            self.blank_end = Some(end);
+            return None;
+        }
+        let cut = self.blank_end.take().filter(|_| indent == 0 && !starts_list_item(body) && !line.starts_with('\t'));
+        if indent < 4 {
+            for ch in [b'`', b'~'] {
+                let run = body.bytes().take_while(|&b| b == ch).count();
+                if run >= 3 && !(ch == b'`' && body[run..].contains('`')) {
+                    self.fence = Some((ch, run));
+                }
+            }
+        }
+        cut
+    }
+}
+
+fn starts_list_item(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    match bytes.first() {
+        Some(b'-' | b'*' | b'+') => matches!(bytes.get(1), Some(b' ' | b'\t') | None),
+        Some(b'0'..=b'9') => {
+            let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+            digits <= 9
+                && matches!(bytes.get(digits), Some(b'.' | b')'))
+                && matches!(bytes.get(digits + 1), Some(b' ' | b'\t') | None)
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn el(node: &Node) -> &Element {
+        match node {
+            Node::Element(e) => e,
+            Node::Text(t) => panic!("text {t:?}"),
+        }
+    }
+
+    fn all_elements<'a>(nodes: &'a [Node], out: &mut Vec<&'a Element>) {
+        for n in nodes {
+            if let Node::Element(e) = n {
+                out.push(e);
+                all_elements(&e.children, out);
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_and_inlines() {
+        let nodes = render("# Revenue\n\nEurope **grew** by *12%* and ~~fell~~.\n\n- [x] read\n- [ ] plot\n");
+        assert_eq!(el(&nodes[0]).tag, "h3");
+        assert_eq!(nodes[0].text(), "Revenue");
+        let p = el(&nodes[1]);
+        assert_eq!(p.tag, "p");
+        let tags: Vec<&str> =
+            p.children.iter().filter_map(|c| if let Node::Element(e) = c { Some(e.tag) } else { None }).collect();
+        assert_eq!(tags, ["strong", "em", "del"]);
+        assert_eq!(el(&nodes[2]).tag, "ul");
+        assert!(nodes[2].text().contains("☑ read"));
+    }
+
+    #[test]
+    fn links_only_for_safe_schemes() {
+        for (md, linked) in [
+            ("[a](https://example.com/x)", true),
+            ("[a](HTTP://example.com)", true),
+            ("[a](mailto:me@example.com)", true),
+            ("[a](javascript:alert(1))", false),
+            ("[a](JaVaScRiPt:alert(1))", false),
+            ("[a](data:text/html;base64,PHNjcmlwdD4=)", false),
+            ("[a](vbscript:msgbox)", false),
+            ("[a](/relative/path)", false),
+            ("<javascript:alert(1)>", false),
+        ] {
+            let nodes = render(md);
+            let mut els = Vec::new();
+            all_elements(&nodes, &mut els);
+            let a = els.iter().find(|e| e.tag == "a");
+            assert_eq!(a.is_some(), linked, "{md}");
+            if let Some(a) = a {
+                assert!(a.attrs.contains(&("rel", "noopener noreferrer".into())));
+                assert!(a.attrs.contains(&("target", "_blank".into())));
+            }
+            assert!(nodes.iter().map(Node::text).collect::<String>().contains('a'), "{md}: the text stays");
+        }
+    }
+
+    #[test]
+    fn raw_html_is_text_and_images_are_placeholders() {
+        let nodes = render("<script>alert(1)</script>\n\nHi <img src=x onerror=alert(1)> there <!-- c -->\n\n![chart](https://evil.example/p.png?d=secret)");
+        let text: String = nodes.iter().map(Node::text).collect();
+        assert!(text.contains("<script>alert(1)</script>"));
+        assert!(text.contains("<img src=x onerror=alert(1)>"));
+        assert!(text.contains("<!-- c -->"));
+        let mut els = Vec::new();
+        all_elements(&nodes, &mut els);
+        for e in &els {
+            assert!(ALLOWED_TAGS.contains(&e.tag), "{}", e.tag);
+            for (name, _) in &e.attrs {
+                assert!(ALLOWED_ATTRS.contains(name), "{name}");
+            }
+        }
+        let placeholder = els.iter().find(|e| e.attrs.contains(&("data-action", "load-image".into()))).unwrap();
+        assert!(placeholder.attrs.contains(&("data-src", "https://evil.example/p.png?d=secret".into())));
+        assert!(Node::Element((*placeholder).clone()).text().contains("“chart” from evil.example"));
+        let nodes = render("![x](javascript:alert(1))");
+        assert!(nodes[0].text().contains("source not loadable"));
+    }
+
+    #[test]
+    fn tables_code_and_csv() {
+        let nodes = render("| Region | Revenue |\n|:--|--:|\n| Europe, West | 1,200 |\n| \"Asia\" | 900 |\n\n```rust\nfn main() {}\n```\n");
+        let table = &nodes[0];
+        assert_eq!(el(table).attrs, vec![("class", "vc-table".to_owned())]);
+        let rows = table_rows(table);
+        assert_eq!(rows, vec![vec!["Region", "Revenue"], vec!["Europe, West", "1,200"], vec!["\"Asia\"", "900"]]);
+        assert_eq!(to_csv(&rows), "Region,Revenue\r\n\"Europe, West\",\"1,200\"\r\n\"\"\"Asia\"\"\",900\r\n");
+        assert_eq!(to_csv(&[vec!["a\nb".into(), "c".into()]]), "\"a\nb\",c\r\n");
+        let code = el(&nodes[1]);
+        assert_eq!(code.attrs, vec![("class", "vc-code".to_owned())]);
+        assert!(nodes[1].text().ends_with("fn main() {}\n"));
+    }
+
+    const ANSWER: &str = "## Reading the chart\n\nThe bars show **requests** per day.\n\n| Day | Requests |\n|---|---:|\n| Mon | 120 |\n| Tue | 340 |\n\n```python\nfor x in range(3):\n\n    print(x)\n```\n\n1. first\n\n2. second\n\nThat is all.\n";
+
+    /// Feeding the answer in any pieces gives the same final document as
+    /// rendering it whole, and final blocks are never rendered twice.
+    #[test]
+    fn streaming_equals_whole_and_finalises_blocks_once() {
+        let whole = render(ANSWER);
+        for size in [1, 2, 3, 4, 7, 16, 1000] {
+            let mut r = StreamRenderer::new();
+            let mut done = Vec::new();
+            let chars: Vec<char> = ANSWER.chars().collect();
+            for piece in chars.chunks(size) {
+                let u = r.push(&piece.iter().collect::<String>());
+                done.extend(u.done);
+            }
+            done.extend(r.finish().done);
+            assert_eq!(done, whole, "pieces of {size}");
+        }
+    }
+
+    #[test]
+    fn only_the_tail_is_redone() {
+        let mut r = StreamRenderer::new();
+        let u = r.push("First paragraph.\n\n");
+        assert!(u.done.is_empty(), "the cut waits for the next line to start");
+        assert_eq!(u.tail.len(), 1);
+        let u = r.push("Second");
+        assert_eq!(u.done.len(), 1, "a line at the margin ends the paragraph before");
+        assert_eq!(u.tail[0].text(), "Second");
+        let u = r.push(" paragraph.\n\nThird");
+        assert_eq!(u.done.len(), 1);
+        assert_eq!(u.done[0].text(), "Second paragraph.");
+        assert_eq!(u.tail.len(), 1);
+        assert_eq!(u.tail[0].text(), "Third");
+        assert_eq!(r.done_len(), "First paragraph.\n\nSecond paragraph.\n\n".len());
+    }
+
+    #[test]
+    fn fences_and_lists_hold_the_tail_open() {
+        let mut r = StreamRenderer::new();
+        let u = r.push("```\ncode\n\nmore code\n");
+        assert!(u.done.is_empty(), "a blank line inside a fence is not a cut");
+        assert_eq!(u.tail.len(), 1, "an open fence renders as a code block");
+        assert!(u.tail[0].text().contains("more code"));
+        let u = r.push("```\n\nafter\n");
+        assert_eq!(u.done.len(), 1);
+        let mut r = StreamRenderer::new();
+        let u = r.push("- one\n\n- two\n\n  more of two\n\nend\n");
+        assert_eq!(u.done.len(), 1, "the loose list is one block");
+        assert_eq!(el(&u.done[0]).tag, "ul");
+    }
+
+    #[test]
+    fn open_table_renders_sensibly() {
+        let mut r = StreamRenderer::new();
+        let u = r.push("| a | b |\n|---|---|\n| 1 |");
+        assert_eq!(el(&u.tail[0]).attrs[0].1, "vc-table");
+        assert_eq!(table_rows(&u.tail[0]), vec![vec!["a", "b"], vec!["1", ""]]);
+    }
+}
