@@ -1,0 +1,42 @@
+// A fake Azure AI Model Inference upstream on loopback for tests that need
+// answers the demo endpoint does not give. It follows the documented wire
+// format: /info, and /chat/completions streaming `chat.completion.chunk`
+// events with `usage` on the last one, then `data: [DONE]`.
+import http from 'node:http';
+
+/** Starts the fake; `answer(request)` returns the markdown to stream. */
+export async function startFakeUpstream({ answer, pieceSize = 4, delayMs = 0 }) {
+  const requests = [];
+  const server = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    if (req.url.startsWith('/info')) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ model_name: 'fake-phi', model_type: 'chat-completions', model_provider_name: 'test double' }));
+      return;
+    }
+    const request = body ? JSON.parse(body) : {};
+    requests.push({ headers: req.headers, body: request });
+    const text = answer(request);
+    const chunk = (delta, finish = null, usage) => `data: ${JSON.stringify({
+      id: 'fake', object: 'chat.completion.chunk', created: 1, model: 'fake-phi',
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...(usage ? { usage } : {}),
+    })}\n\n`;
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(chunk({ role: 'assistant', content: '' }));
+    const pieces = [];
+    for (let i = 0; i < text.length; i += pieceSize) pieces.push(text.slice(i, i + pieceSize));
+    for (const piece of pieces) {
+      if (!res.write(chunk({ content: piece }))) await new Promise((r) => res.once('drain', r));
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    }
+    res.end(chunk({ content: '' }, 'stop', { prompt_tokens: 10, completion_tokens: pieces.length, total_tokens: 10 + pieces.length })
+      + 'data: [DONE]\n\n');
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    requests,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}
