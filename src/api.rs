@@ -81,7 +81,15 @@ pub async fn stream_chat(
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut parser = SseParser::new();
     let mut fresh = String::new();
+    let mut slice_started = now();
     let truncated = loop {
+        // Reads that are already buffered resolve at once, in microtasks of
+        // one task: give the page a turn every few milliseconds so that a
+        // burst of data never blocks input or rendering.
+        if now() - slice_started > TIME_SLICE_MS {
+            yield_to_event_loop().await;
+            slice_started = now();
+        }
         let result = match JsFuture::from(reader.read()).await {
             Ok(r) => r.unchecked_into::<ReadableStreamReadResult>(),
             // Aborted by the user or cut by the network: keep what arrived.
@@ -91,21 +99,48 @@ pub async fn stream_chat(
             break parser.finish();
         }
         let bytes = result.get_value().unchecked_into::<Uint8Array>().to_vec();
-        fresh.clear();
-        for event in parser.feed(&bytes) {
-            for (index, text) in answer.apply_event(&event).appended {
-                if index == 0 {
-                    fresh.push_str(&text);
+        // A large read is handled in slices, with the page's turn between them.
+        for slice in bytes.chunks(SLICE_BYTES) {
+            if now() - slice_started > TIME_SLICE_MS {
+                yield_to_event_loop().await;
+                slice_started = now();
+            }
+            fresh.clear();
+            for event in parser.feed(slice) {
+                for (index, text) in answer.apply_event(&event).appended {
+                    if index == 0 {
+                        fresh.push_str(&text);
+                    }
                 }
             }
-        }
-        if !fresh.is_empty() {
-            on_text(&fresh);
+            if !fresh.is_empty() {
+                on_text(&fresh);
+            }
         }
     };
     reader.release_lock();
     let ending = answer.ending(truncated);
     Ok(Streamed { answer, ending })
+}
+
+/// Longest stretch of stream processing before the page gets a turn.
+const TIME_SLICE_MS: f64 = 6.0;
+
+/// Bytes of a read processed between two checks of the time slice.
+const SLICE_BYTES: usize = 8 * 1024;
+
+fn now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Lets the browser run a task (input, rendering) before continuing.
+async fn yield_to_event_loop() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback(&resolve);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 async fn ok_or_explained(response: Response) -> Result<Response, Explained> {

@@ -98,7 +98,11 @@ fn find_all(host: &HtmlElement, selector: &str) -> Vec<HtmlElement> {
 async fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
     let mut waited = 0;
     while !cond() {
-        assert!(waited < timeout.as_millis() as u32, "timed out waiting for {what}");
+        let widgets: Vec<String> = find_all(&document().body().unwrap(), "[data-testid=message-content]")
+            .iter()
+            .filter_map(|w| w.text_content())
+            .collect();
+        assert!(waited < timeout.as_millis() as u32, "timed out waiting for {what}; the widgets say: {widgets:?}");
         sleep(10).await;
         waited += 10;
     }
@@ -204,7 +208,7 @@ async fn stop_keeps_the_partial_answer() {
     press_enter(&input, false);
     wait_for("partial text", Duration::from_secs(10), || {
         find_all(&host, "[data-testid=message-content]").get(1).and_then(|c| c.text_content()).as_deref()
-            == Some("Umsatz wächst ")
+            == Some("Umsatz wächst")
     })
     .await;
     let stop = find(&host, "stop").expect("a Stop button while streaming");

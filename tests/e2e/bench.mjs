@@ -6,6 +6,7 @@ import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DIST, startProxy, launchBrowser } from './harness.mjs';
+import { startFakeUpstream } from './fake-upstream.mjs';
 
 function sizes() {
   const files = readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f));
@@ -89,5 +90,66 @@ async function imagePreparation() {
   await proxy.stop();
 }
 
+/** Mixed markdown of about `bytes` bytes: headings, paragraphs, lists, tables, code. */
+function mixedMarkdown(bytes) {
+  const blocks = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const block = [
+      `## Section ${i}`,
+      `The chart shows **${i * 7} requests** on day ${i}, up *${i % 13}%* from the day before; see [the docs](https://example.com/${i}).`,
+      `- North: ${100 + i}\n- South: ${90 + i}\n- West: ${80 + i}`,
+      `| Region | Q1 | Q2 |\n|---|---:|---:|\n| North | ${i} | ${i + 1} |\n| South | ${i + 2} | ${i + 3} |`,
+      '```python\nfor region in regions:\n    print(region.total)\n```',
+    ][i % 5];
+    blocks.push(block);
+    size += block.length + 2;
+  }
+  return blocks.join('\n\n') + '\n';
+}
+
+/** Streams answers of growing size through the real widget and proxy. */
+async function streaming() {
+  console.log('\n## Streaming markdown answers in 4-character deltas (fake upstream -> proxy -> widget)');
+  console.log('answer'.padEnd(8), 'deltas'.padStart(7), 'wall ms'.padStart(9), 'script ms'.padStart(10), 'µs/delta'.padStart(9), 'longest task ms'.padStart(16));
+  const browser = await launchBrowser();
+  const results = [];
+  for (const kb of [10, 50, 200]) {
+    const markdown = mixedMarkdown(kb * 1000);
+    const fake = await startFakeUpstream({ answer: () => markdown, pieceSize: 4 });
+    const proxy = await startProxy({ env: { AZURE_INFERENCE_ENDPOINT: fake.url, AZURE_INFERENCE_CREDENTIAL: 'bench' } });
+    const page = await browser.newPage();
+    await page.goto(proxy.url);
+    await page.getByTestId('model-name').waitFor();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const metric = async (name) => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === name).value;
+    await page.getByTestId('composer-input').fill('Stream a long answer');
+    await browser.startTracing(page, { categories: ['disabled-by-default-devtools.timeline', 'devtools.timeline'] });
+    const script0 = await metric('ScriptDuration');
+    const t0 = Date.now();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('usage').waitFor({ timeout: 600000 });
+    const wall = Date.now() - t0;
+    const script = (await metric('ScriptDuration')) - script0;
+    const trace = JSON.parse((await browser.stopTracing()).toString());
+    const events = trace.traceEvents;
+    const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain' && events.some((x) => x.pid === e.pid && x.name === 'RunTask'));
+    const longest = Math.max(0, ...events.filter((e) => e.name === 'RunTask' && e.pid === main?.pid && e.tid === main?.tid).map((e) => e.dur / 1000));
+    const deltas = Math.ceil(markdown.length / 4);
+    const rendered = await page.locator('[data-role="assistant"] [data-testid="message-content"] table').count();
+    const perDelta = (script * 1e6) / deltas;
+    results.push(perDelta);
+    console.log(`${kb} KB`.padEnd(8), String(deltas).padStart(7), String(wall).padStart(9), (script * 1000).toFixed(0).padStart(10),
+      perDelta.toFixed(1).padStart(9), longest.toFixed(1).padStart(16), ` (${rendered} tables rendered)`);
+    await page.close();
+    await proxy.stop();
+    await fake.close();
+  }
+  console.log(`per-delta ratio 200 KB / 10 KB: ${(results[2] / results[0]).toFixed(2)} (target <= 1.5); longest task target <= 16 ms`);
+  await browser.close();
+}
+
 sizes();
 await imagePreparation();
+await streaming();
