@@ -15,6 +15,7 @@ pub mod conversation;
 pub mod image_prep;
 pub mod markdown;
 pub mod markdown_dom;
+pub mod settings;
 
 use leptos::prelude::*;
 use vision_chat_protocol::image::Limits;

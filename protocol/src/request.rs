@@ -5,7 +5,7 @@
 //! keeps every turn's text but only the newest image; earlier images become
 //! a short text marker, which also tells the model an image was there.
 
-use crate::wire::{ChatRequest, Content, ContentPart, ImageUrl, Message, Role};
+use crate::wire::{ChatRequest, Content, ContentPart, ImageUrl, Message, ResponseFormat, Role, Stop};
 
 /// Stands in for an image that is no longer sent.
 pub const OMITTED_IMAGE_MARKER: &str = "[earlier image omitted: only the latest image stays in context]";
@@ -37,6 +37,14 @@ pub struct RequestOptions {
     pub temperature: Option<f64>,
     pub top_p: Option<f64>,
     pub max_tokens: Option<u32>,
+    pub stop: Vec<String>,
+    pub presence_penalty: Option<f64>,
+    pub frequency_penalty: Option<f64>,
+    /// `response_format.type`; `None` leaves it to the service.
+    pub response_format: Option<String>,
+    /// Parameters outside the API's list (`logprobs`, `n`, …), sent with
+    /// `extra-parameters: pass-through`.
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Index of the turn whose image the model sees, if any.
@@ -78,6 +86,11 @@ pub fn build_request(turns: &[Turn], options: &RequestOptions) -> ChatRequest {
         temperature: options.temperature,
         top_p: options.top_p,
         max_tokens: options.max_tokens,
+        stop: (!options.stop.is_empty()).then(|| Stop::Many(options.stop.clone())),
+        presence_penalty: options.presence_penalty,
+        frequency_penalty: options.frequency_penalty,
+        response_format: options.response_format.clone().map(|kind| ResponseFormat { kind }),
+        extra: options.extra.clone(),
         ..Default::default()
     }
 }
@@ -128,6 +141,46 @@ mod tests {
         assert_eq!(msgs[0].role, Role::System);
         assert_eq!(serde_json::to_value(&msgs[1].content).unwrap().as_array().unwrap().len(), 1);
         assert_eq!(build_messages(&turns, Some("  ")).len(), 1);
+    }
+
+    #[test]
+    fn every_parameter_and_extra_lands_in_the_body() {
+        let mut extra = serde_json::Map::new();
+        extra.insert("logprobs".into(), json!(true));
+        extra.insert("top_logprobs".into(), json!(3));
+        let options = RequestOptions {
+            system: Some("You are terse.".into()),
+            stream: true,
+            temperature: Some(0.0),
+            top_p: Some(1.0),
+            max_tokens: Some(2048),
+            stop: vec!["<|endoftext|>".into()],
+            presence_penalty: Some(0.1),
+            frequency_penalty: Some(0.8),
+            response_format: Some("text".into()),
+            extra,
+        };
+        let req = build_request(&[Turn::user("How many languages are in the world?", None)], &options);
+        assert_eq!(
+            serde_json::to_value(&req).unwrap(),
+            json!({
+                "messages": [
+                    {"role": "system", "content": "You are terse."},
+                    {"role": "user", "content": "How many languages are in the world?"}
+                ],
+                "stream": true,
+                "presence_penalty": 0.1,
+                "frequency_penalty": 0.8,
+                "max_tokens": 2048,
+                "stop": ["<|endoftext|>"],
+                "temperature": 0.0,
+                "top_p": 1.0,
+                "response_format": {"type": "text"},
+                "logprobs": true,
+                "top_logprobs": 3
+            })
+        );
+        assert_eq!(extra_parameters_header(&req), Some("pass-through"));
     }
 
     #[test]

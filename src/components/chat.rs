@@ -11,6 +11,31 @@ use crate::api;
 use crate::attachment::{refusal_message, Attachment};
 use crate::conversation::{final_state, request_turns, ErrorNotice, HistoryItem, MessageState};
 use crate::image_prep;
+use crate::settings::Settings;
+
+/// Where the settings form is kept between visits.
+const SETTINGS_KEY: &str = "vision-chat:settings";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn load_settings() -> Settings {
+    local_storage()
+        .and_then(|s| s.get_item(SETTINGS_KEY).ok()?)
+        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .unwrap_or_default()
+}
+
+fn store_settings(settings: &Settings) {
+    if let (Some(storage), Ok(raw)) = (local_storage(), serde_json::to_string(settings)) {
+        let _ = if settings.is_default() {
+            storage.remove_item(SETTINGS_KEY)
+        } else {
+            storage.set_item(SETTINGS_KEY, &raw)
+        };
+    }
+}
 
 /// A chat message, each field its own signal so that a streamed delta
 /// re-renders one bubble's text and nothing else.
@@ -60,6 +85,13 @@ pub struct Chat {
     pub busy: RwSignal<bool>,
     /// The image shown full size, if any.
     pub viewing: RwSignal<Option<Attachment>>,
+    /// Generation settings, as typed (kept in local storage).
+    pub settings: RwSignal<Settings>,
+    pub settings_open: RwSignal<bool>,
+    /// Why the last send did not go (settings to fix), if so.
+    pub send_problem: RwSignal<Option<String>>,
+    /// Distinguishes this instance's element ids from other instances'.
+    pub uid: u32,
     next_id: StoredValue<u64>,
     attach_generation: StoredValue<u64>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
@@ -77,6 +109,13 @@ impl Chat {
             attach_note: RwSignal::new(AttachNote::None),
             busy: RwSignal::new(false),
             viewing: RwSignal::new(None),
+            settings: RwSignal::new(load_settings()),
+            settings_open: RwSignal::new(false),
+            send_problem: RwSignal::new(None),
+            uid: {
+                static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
             next_id: StoredValue::new(0),
             attach_generation: StoredValue::new(0),
             abort: StoredValue::new_local(None),
@@ -86,6 +125,23 @@ impl Chat {
 
     pub fn endpoint(&self) -> String {
         self.endpoint.get_value()
+    }
+
+    /// Changes the settings and keeps them for the next visit.
+    pub fn update_settings(&self, change: impl FnOnce(&mut Settings)) {
+        self.settings.update(change);
+        self.settings.with_untracked(store_settings);
+        self.send_problem.set(None);
+    }
+
+    /// Back to the service's defaults.
+    pub fn reset_settings(&self) {
+        self.update_settings(|s| *s = Settings::default());
+    }
+
+    /// An element id unique to this widget instance.
+    pub fn id(&self, name: &str) -> String {
+        format!("vc{}-{name}", self.uid)
     }
 
     fn push(&self, body: EntryBody) -> u64 {
@@ -204,9 +260,18 @@ impl Chat {
         if (text.is_empty() && image.is_none()) || self.busy.get_untracked() || self.preparing() {
             return;
         }
+        let options = match self.settings.with_untracked(Settings::validate) {
+            Ok(options) => options,
+            Err(problems) => {
+                let list: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+                self.send_problem.set(Some(format!("Not sent — fix the settings first: {}.", list.join("; "))));
+                self.settings_open.set(true);
+                return;
+            }
+        };
+        self.send_problem.set(None);
         let user = self.push_message(Role::User, text.clone(), MessageState::Sent, image.clone());
-        let request =
-            build_request(&request_turns(&self.history()), &RequestOptions { stream: true, ..Default::default() });
+        let request = build_request(&request_turns(&self.history()), &RequestOptions { stream: true, ..options });
         let answer = self.push_message(Role::Assistant, String::new(), MessageState::Streaming, None);
         self.draft.set(String::new());
         self.pending.set(None);

@@ -27,6 +27,9 @@ pub fn Composer() -> impl IntoView {
         <form class="vc-composer" on:submit=move |ev| { ev.prevent_default(); chat.send(); }>
             <AttachmentPreview />
             <AttachNoteLine />
+            {move || chat.send_problem.get().map(|p| view! {
+                <p class="vc-attach-error" role="alert" data-testid="send-problem">{p}</p>
+            })}
             <div class="vc-composer-row">
                 <input
                     type="file"

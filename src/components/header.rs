@@ -35,6 +35,16 @@ pub fn Header() -> impl IntoView {
         <header class="vc-header">
             <h2 class="vc-title">"Vision chat"</h2>
             <div class="vc-model-line">{model}</div>
+            <button
+                type="button"
+                class="vc-button vc-settings-toggle"
+                data-testid="settings-toggle"
+                aria-expanded=move || chat.settings_open.get().to_string()
+                aria-controls=chat.id("settings")
+                on:click=move |_| chat.settings_open.update(|o| *o = !*o)
+            >
+                {move || if chat.settings.with(|s| s.is_default()) { "Settings" } else { "Settings •" }}
+            </button>
         </header>
     }
 }

@@ -5,6 +5,7 @@ mod chat;
 mod composer;
 mod header;
 mod messages;
+mod settings;
 mod viewer;
 
 use leptos::prelude::*;
@@ -59,6 +60,9 @@ pub fn App(
             on:drop=on_drop
         >
             <header::Header />
+            <Show when=move || chat.settings_open.get()>
+                <settings::SettingsPanel />
+            </Show>
             <messages::MessageList />
             <composer::Composer />
             <div class="vc-drop-overlay" aria-hidden="true">"Drop the image to attach it"</div>

@@ -158,7 +158,7 @@ test('code can be copied and a table copied or downloaded as CSV, by keyboard al
 });
 
 for (const scheme of ['light', 'dark']) {
-  test(`axe-core finds no accessibility violations (${scheme} theme, image, table and code)`, async () => {
+  test(`axe-core finds no accessibility violations (${scheme} theme; image, table, code, settings with an error)`, async () => {
     const page = await browser.newPage({ colorScheme: scheme });
     await page.goto(demo.url);
     await page.getByTestId('model-name').waitFor();
@@ -170,6 +170,8 @@ for (const scheme of ['light', 'dark']) {
     assert.equal(await page.locator('[data-role="assistant"] table').count(), 1);
     assert.equal(await page.locator('[data-role="assistant"] pre code').count(), 1);
     assert.equal(await page.getByTestId('message-image').count(), 1);
+    await page.getByTestId('settings-toggle').click();
+    await page.getByTestId('settings').getByLabel('Temperature').fill('7');
     await page.addScriptTag({ path: AXE });
     const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
     const summary = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);

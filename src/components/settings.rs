@@ -1,0 +1,128 @@
+//! The settings panel: generation parameters and extras, each validated
+//! with its own message, kept across reloads, with a reset.
+
+use leptos::prelude::*;
+
+use super::Chat;
+use crate::settings::{Settings, SYSTEM_NOTE};
+
+type Getter = fn(&Settings) -> &String;
+type Setter = fn(&mut Settings, String);
+
+/// One text setting with its label, hint and validation message.
+fn field(
+    chat: Chat,
+    key: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    get: Getter,
+    set: Setter,
+) -> impl IntoView {
+    let id = chat.id(key);
+    let message_id = format!("{id}-message");
+    let problem = Memo::new(move |_| chat.settings.with(|s| s.problem(key)));
+    view! {
+        <div class="vc-field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                type="text"
+                inputmode="decimal"
+                autocomplete="off"
+                placeholder=hint
+                aria-invalid=move || problem.with(Option::is_some).to_string()
+                aria-describedby=message_id.clone()
+                prop:value=move || chat.settings.with(|s| get(s).clone())
+                on:input:target=move |ev| chat.update_settings(|s| set(s, ev.target().value()))
+            />
+            <p class="vc-field-message" id=message_id role="status">{move || problem.get()}</p>
+        </div>
+    }
+}
+
+#[component]
+pub fn SettingsPanel() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let problem = move |key: &'static str| Memo::new(move |_| chat.settings.with(|s| s.problem(key)));
+    let format_problem = problem("response_format");
+    let logit_problem = problem("logit_bias");
+    let id = move |name: &str| chat.id(name);
+    view! {
+        <form class="vc-settings" data-testid="settings" id=id("settings") aria-label="Settings" on:submit=|ev| ev.prevent_default()>
+            <div class="vc-settings-grid">
+                {field(chat, "temperature", "Temperature", "0 – 1", |s| &s.temperature, |s, v| s.temperature = v)}
+                {field(chat, "top_p", "Top p", "0 – 1", |s| &s.top_p, |s, v| s.top_p = v)}
+                {field(chat, "max_tokens", "Max tokens", "service default", |s| &s.max_tokens, |s, v| s.max_tokens = v)}
+                {field(chat, "presence_penalty", "Presence penalty", "-2 – 2", |s| &s.presence_penalty, |s, v| s.presence_penalty = v)}
+                {field(chat, "frequency_penalty", "Frequency penalty", "-2 – 2", |s| &s.frequency_penalty, |s, v| s.frequency_penalty = v)}
+                {field(chat, "n", "Choices (n)", "1", |s| &s.n, |s, v| s.n = v)}
+            </div>
+            <div class="vc-field">
+                <label for=id("stop")>"Stop sequences (one per line)"</label>
+                <textarea
+                    id=id("stop")
+                    rows="2"
+                    prop:value=move || chat.settings.with(|s| s.stop.clone())
+                    on:input:target=move |ev| chat.update_settings(|s| s.stop = ev.target().value())
+                ></textarea>
+            </div>
+            <div class="vc-field">
+                <label for=id("response_format")>"Response format"</label>
+                <select
+                    id=id("response_format")
+                    aria-invalid=move || format_problem.with(Option::is_some).to_string()
+                    aria-describedby=id("response_format-message")
+                    prop:value=move || chat.settings.with(|s| s.response_format.clone())
+                    on:change:target=move |ev| chat.update_settings(|s| s.response_format = ev.target().value())
+                >
+                    <option value="">"Service default"</option>
+                    <option value="text">"Text"</option>
+                    <option value="json_object">"JSON object"</option>
+                </select>
+                <p class="vc-field-message" id=id("response_format-message") role="status">{move || format_problem.get()}</p>
+            </div>
+            <div class="vc-field">
+                <label for=id("system")>"System message"</label>
+                <textarea
+                    id=id("system")
+                    rows="2"
+                    aria-describedby=id("system-note")
+                    prop:value=move || chat.settings.with(|s| s.system.clone())
+                    on:input:target=move |ev| chat.update_settings(|s| s.system = ev.target().value())
+                ></textarea>
+                <p class="vc-field-note" id=id("system-note")>{SYSTEM_NOTE}</p>
+            </div>
+            <fieldset class="vc-extras">
+                <legend>"Extra parameters (sent with extra-parameters: pass-through)"</legend>
+                <div class="vc-check">
+                    <input
+                        id=id("logprobs")
+                        type="checkbox"
+                        prop:checked=move || chat.settings.with(|s| s.logprobs)
+                        on:change:target=move |ev| chat.update_settings(|s| s.logprobs = ev.target().checked())
+                    />
+                    <label for=id("logprobs")>"Log probabilities (logprobs)"</label>
+                </div>
+                {field(chat, "top_logprobs", "Top logprobs", "0 – 20", |s| &s.top_logprobs, |s, v| s.top_logprobs = v)}
+                <div class="vc-field">
+                    <label for=id("logit_bias")>"Logit bias (JSON: token id → -100 … 100)"</label>
+                    <textarea
+                        id=id("logit_bias")
+                        rows="2"
+                        placeholder="{\"1234\": -100}"
+                        aria-invalid=move || logit_problem.with(Option::is_some).to_string()
+                        aria-describedby=id("logit_bias-message")
+                        prop:value=move || chat.settings.with(|s| s.logit_bias.clone())
+                        on:input:target=move |ev| chat.update_settings(|s| s.logit_bias = ev.target().value())
+                    ></textarea>
+                    <p class="vc-field-message" id=id("logit_bias-message") role="status">{move || logit_problem.get()}</p>
+                </div>
+            </fieldset>
+            <div class="vc-settings-actions">
+                <button type="button" class="vc-button" data-testid="settings-reset" on:click=move |_| chat.reset_settings()>
+                    "Reset to defaults"
+                </button>
+            </div>
+        </form>
+    }
+}

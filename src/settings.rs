@@ -1,0 +1,272 @@
+//! Generation settings as the person edits them, validated into request
+//! options. Pure: the panel ([`crate::components`]) shows these values and
+//! messages; local storage keeps the raw form so nothing typed is lost.
+//!
+//! Ranges are the API's own (azure-ai-inference): temperature and top_p in
+//! [0, 1], penalties in [-2, 2]; extras as the reference lists them:
+//! `top_logprobs` 0–20 (needs `logprobs`), `logit_bias` an object of token
+//! id to -100..100, `n` choices.
+
+use serde::{Deserialize, Serialize};
+use vision_chat_protocol::request::RequestOptions;
+
+/// The form, as typed. Empty means "leave it to the service".
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub temperature: String,
+    pub top_p: String,
+    pub max_tokens: String,
+    /// One stop sequence per line.
+    pub stop: String,
+    pub presence_penalty: String,
+    pub frequency_penalty: String,
+    /// `""` (service default), `"text"` or `"json_object"`.
+    pub response_format: String,
+    pub system: String,
+    pub logprobs: bool,
+    pub top_logprobs: String,
+    pub logit_bias: String,
+    pub n: String,
+}
+
+/// A field and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// Largest number of choices the widget asks for.
+pub const MAX_CHOICES: u32 = 8;
+
+/// The note shown beside the system message.
+pub const SYSTEM_NOTE: &str = "Phi-3.5-vision has no system role: the service sends this to the model as a user message, so check that it is followed.";
+
+/// Why JSON output is refused (the reference's warning).
+pub const JSON_REFUSAL: &str = "Phi-3 family models don't support JSON output formatting (response_format json_object). Ask for JSON in your message instead; the output is then not guaranteed to be valid JSON.";
+
+impl Settings {
+    /// The request options, or every problem found.
+    pub fn validate(&self) -> Result<RequestOptions, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut options = RequestOptions { stream: true, ..Default::default() };
+        options.temperature = number(&mut problems, "temperature", &self.temperature, 0.0, 1.0);
+        options.top_p = number(&mut problems, "top_p", &self.top_p, 0.0, 1.0);
+        options.presence_penalty = number(&mut problems, "presence_penalty", &self.presence_penalty, -2.0, 2.0);
+        options.frequency_penalty = number(&mut problems, "frequency_penalty", &self.frequency_penalty, -2.0, 2.0);
+        options.max_tokens = integer(&mut problems, "max_tokens", &self.max_tokens, 1, u32::MAX);
+        options.stop = self.stop.lines().map(str::to_owned).filter(|s| !s.is_empty()).collect();
+        options.response_format = match self.response_format.as_str() {
+            "" => None,
+            "text" => Some("text".to_owned()),
+            "json_object" => {
+                problems.push(Problem { field: "response_format", message: JSON_REFUSAL.to_owned() });
+                None
+            }
+            other => {
+                problems
+                    .push(Problem { field: "response_format", message: format!("unknown response format {other:?}") });
+                None
+            }
+        };
+        let system = self.system.trim();
+        options.system = (!system.is_empty()).then(|| system.to_owned());
+
+        if self.logprobs {
+            options.extra.insert("logprobs".into(), serde_json::Value::Bool(true));
+        }
+        if let Some(k) = integer(&mut problems, "top_logprobs", &self.top_logprobs, 0, 20) {
+            if self.logprobs {
+                options.extra.insert("top_logprobs".into(), k.into());
+            } else {
+                problems
+                    .push(Problem { field: "top_logprobs", message: "top_logprobs needs logprobs turned on".into() });
+            }
+        }
+        if let Some(n) = integer(&mut problems, "n", &self.n, 1, MAX_CHOICES) {
+            if n > 1 {
+                options.extra.insert("n".into(), n.into());
+            }
+        }
+        match logit_bias(&self.logit_bias) {
+            Ok(Some(bias)) => {
+                options.extra.insert("logit_bias".into(), bias);
+            }
+            Ok(None) => {}
+            Err(message) => problems.push(Problem { field: "logit_bias", message }),
+        }
+        if problems.is_empty() {
+            Ok(options)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The message for one field, if it has a problem.
+    pub fn problem(&self, field: &str) -> Option<String> {
+        self.validate().err()?.into_iter().find(|p| p.field == field).map(|p| p.message)
+    }
+
+    /// Whether anything differs from the defaults.
+    pub fn is_default(&self) -> bool {
+        *self == Settings::default()
+    }
+}
+
+fn number(problems: &mut Vec<Problem>, field: &'static str, raw: &str, min: f64, max: f64) -> Option<f64> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    match raw.parse::<f64>() {
+        Ok(v) if v.is_finite() && (min..=max).contains(&v) => Some(v),
+        _ => {
+            problems.push(Problem { field, message: format!("{field} must be a number from {min} to {max}") });
+            None
+        }
+    }
+}
+
+fn integer(problems: &mut Vec<Problem>, field: &'static str, raw: &str, min: u32, max: u32) -> Option<u32> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    match raw.parse::<u32>() {
+        Ok(v) if (min..=max).contains(&v) => Some(v),
+        _ if max == u32::MAX => {
+            problems.push(Problem { field, message: format!("{field} must be a whole number of at least {min}") });
+            None
+        }
+        _ => {
+            problems.push(Problem { field, message: format!("{field} must be a whole number from {min} to {max}") });
+            None
+        }
+    }
+}
+
+/// `{"token id": bias}` with integer-like ids and biases in -100..=100.
+fn logit_bias(raw: &str) -> Result<Option<serde_json::Value>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(raw).map_err(|e| format!("logit_bias is not valid JSON: {e}"))?;
+    let map = value.as_object().ok_or("logit_bias must be a JSON object of token id to bias")?;
+    for (token, bias) in map {
+        if token.parse::<u64>().is_err() {
+            return Err(format!("logit_bias keys are token ids (whole numbers); {token:?} is not one"));
+        }
+        match bias.as_f64() {
+            Some(b) if (-100.0..=100.0).contains(&b) => {}
+            _ => return Err(format!("the bias for token {token} must be a number from -100 to 100")),
+        }
+    }
+    Ok(Some(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn empty_form_leaves_everything_to_the_service() {
+        let o = Settings::default().validate().unwrap();
+        assert_eq!(o, RequestOptions { stream: true, ..Default::default() });
+    }
+
+    #[test]
+    fn valid_values_become_options_and_extras() {
+        let s = Settings {
+            temperature: "0".into(),
+            top_p: " 1 ".into(),
+            max_tokens: "2048".into(),
+            stop: "<|endoftext|>\n\nEND".into(),
+            presence_penalty: "0.1".into(),
+            frequency_penalty: "-2".into(),
+            response_format: "text".into(),
+            system: "  Be brief.  ".into(),
+            logprobs: true,
+            top_logprobs: "5".into(),
+            logit_bias: r#"{"1234": -100, "42": 2.5}"#.into(),
+            n: "2".into(),
+        };
+        let o = s.validate().unwrap();
+        assert_eq!((o.temperature, o.top_p, o.max_tokens), (Some(0.0), Some(1.0), Some(2048)));
+        assert_eq!(o.stop, vec!["<|endoftext|>", "END"]);
+        assert_eq!((o.presence_penalty, o.frequency_penalty), (Some(0.1), Some(-2.0)));
+        assert_eq!(o.response_format.as_deref(), Some("text"));
+        assert_eq!(o.system.as_deref(), Some("Be brief."));
+        assert_eq!(
+            serde_json::Value::Object(o.extra),
+            json!({"logprobs": true, "top_logprobs": 5, "n": 2, "logit_bias": {"1234": -100, "42": 2.5}})
+        );
+    }
+
+    #[test]
+    fn every_mistake_is_named() {
+        let s = Settings {
+            temperature: "1.5".into(),
+            top_p: "abc".into(),
+            max_tokens: "0".into(),
+            presence_penalty: "3".into(),
+            frequency_penalty: "NaN".into(),
+            response_format: "json_object".into(),
+            top_logprobs: "21".into(),
+            logit_bias: r#"{"x": 1}"#.into(),
+            n: "9".into(),
+            ..Default::default()
+        };
+        let problems = s.validate().unwrap_err();
+        let text: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
+        assert_eq!(
+            text,
+            [
+                "temperature: temperature must be a number from 0 to 1",
+                "top_p: top_p must be a number from 0 to 1",
+                "presence_penalty: presence_penalty must be a number from -2 to 2",
+                "frequency_penalty: frequency_penalty must be a number from -2 to 2",
+                "max_tokens: max_tokens must be a whole number of at least 1",
+                &format!("response_format: {JSON_REFUSAL}"),
+                "top_logprobs: top_logprobs must be a whole number from 0 to 20",
+                "n: n must be a whole number from 1 to 8",
+                "logit_bias: logit_bias keys are token ids (whole numbers); \"x\" is not one",
+            ]
+        );
+        assert_eq!(s.problem("n").unwrap(), "n must be a whole number from 1 to 8");
+        assert_eq!(s.problem("system"), None);
+    }
+
+    #[test]
+    fn extras_rules() {
+        let needs = Settings { top_logprobs: "3".into(), ..Default::default() };
+        assert_eq!(needs.problem("top_logprobs").unwrap(), "top_logprobs needs logprobs turned on");
+        for (raw, message) in [
+            ("[1]", "logit_bias must be a JSON object of token id to bias"),
+            ("{\"5\": 101}", "the bias for token 5 must be a number from -100 to 100"),
+            ("{\"5\": \"x\"}", "the bias for token 5 must be a number from -100 to 100"),
+        ] {
+            let s = Settings { logit_bias: raw.into(), ..Default::default() };
+            assert_eq!(s.problem("logit_bias").unwrap(), message);
+        }
+        assert!(Settings { logit_bias: "{".into(), ..Default::default() }
+            .problem("logit_bias")
+            .unwrap()
+            .starts_with("logit_bias is not valid JSON"));
+        let one = Settings { n: "1".into(), ..Default::default() }.validate().unwrap();
+        assert!(one.extra.is_empty(), "n = 1 is the default: no extra, no header");
+    }
+
+    #[test]
+    fn stored_form_round_trips_and_tolerates_old_versions() {
+        let s = Settings { temperature: "0.3".into(), logprobs: true, ..Default::default() };
+        let stored = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<Settings>(&stored).unwrap(), s);
+        let old: Settings = serde_json::from_str(r#"{"temperature":"0.5","removed_field":1}"#).unwrap();
+        assert_eq!(old.temperature, "0.5");
+        assert!(Settings::default().is_default());
+    }
+}
