@@ -135,9 +135,14 @@ fn now() -> f64 {
 
 /// Lets the browser run a task (input, rendering) before continuing.
 async fn yield_to_event_loop() {
+    sleep_ms(0).await;
+}
+
+/// Waits `ms` milliseconds without blocking the page.
+pub async fn sleep_ms(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback(&resolve);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
         }
     });
     let _ = JsFuture::from(promise).await;

@@ -108,6 +108,23 @@ impl From<&Explained> for ErrorNotice {
     }
 }
 
+/// Automatic retries after HTTP 429 before the person is asked.
+pub const MAX_AUTO_RETRIES: u32 = 3;
+
+/// How long to wait before automatic retry number `attempt` (1-based): what
+/// the service asked for (`retry-after-ms` / `retry-after`), else an
+/// exponential backoff of 1, 2, 4 … seconds; never less than 250 ms or more
+/// than a minute.
+pub fn retry_delay_ms(attempt: u32, retry_after_ms: Option<u64>) -> u64 {
+    let backoff = 1000u64.saturating_mul(1u64 << attempt.saturating_sub(1).min(16));
+    retry_after_ms.unwrap_or(backoff).clamp(250, 60_000)
+}
+
+/// The countdown shown while waiting: `2.4 s`.
+pub fn countdown_text(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
 /// Whether a key press in the composer sends (Enter without Shift, not while
 /// an input method is composing).
 pub fn enter_sends(key: &str, shift: bool, composing: bool) -> bool {
@@ -162,6 +179,18 @@ mod tests {
         let n = ErrorNotice::from(&e);
         assert_eq!(n.headline, "HTTP 429: Rate limit is exceeded.");
         assert!(n.advice.ends_with("wait 2.5 s."));
+    }
+
+    #[test]
+    fn retry_delays() {
+        assert_eq!(retry_delay_ms(1, Some(1500)), 1500);
+        assert_eq!(retry_delay_ms(1, None), 1000);
+        assert_eq!(retry_delay_ms(2, None), 2000);
+        assert_eq!(retry_delay_ms(3, None), 4000);
+        assert_eq!(retry_delay_ms(1, Some(0)), 250);
+        assert_eq!(retry_delay_ms(1, Some(3_600_000)), 60_000);
+        assert_eq!(retry_delay_ms(40, None), 60_000);
+        assert_eq!(countdown_text(2349), "2.3 s");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use vision_chat_protocol::error::{ErrorKind, Explained};
 use vision_chat_protocol::image::Limits;
 use vision_chat_protocol::request::{build_request, RequestOptions};
 use vision_chat_protocol::wire::{Role, Usage};
@@ -9,7 +10,9 @@ use web_sys::AbortController;
 
 use crate::api;
 use crate::attachment::{refusal_message, Attachment};
-use crate::conversation::{final_state, request_turns, ErrorNotice, HistoryItem, MessageState};
+use crate::conversation::{
+    final_state, request_turns, retry_delay_ms, ErrorNotice, HistoryItem, MessageState, MAX_AUTO_RETRIES,
+};
 use crate::image_prep;
 use crate::settings::Settings;
 
@@ -48,11 +51,21 @@ pub struct MessageEntry {
     pub image: StoredValue<Option<Attachment>>,
 }
 
+/// An error in the conversation, and what can be done about it.
+#[derive(Clone, Copy)]
+pub struct ErrorEntry {
+    pub notice: StoredValue<ErrorNotice>,
+    /// Milliseconds left before an automatic retry, while counting down.
+    pub countdown_ms: RwSignal<Option<u64>>,
+    /// Whether sending again may help (a Retry button is offered).
+    pub retryable: bool,
+}
+
 /// One row of the conversation.
 #[derive(Clone)]
 pub enum EntryBody {
     Message(MessageEntry),
-    Error(ErrorNotice),
+    Error(ErrorEntry),
 }
 
 #[derive(Clone)]
@@ -92,6 +105,11 @@ pub struct Chat {
     pub send_problem: RwSignal<Option<String>>,
     /// Distinguishes this instance's element ids from other instances'.
     pub uid: u32,
+    /// The user message being edited in place, if any.
+    pub editing: RwSignal<Option<u64>>,
+    /// The widget's own reactive owner: messages' signals belong to it, not
+    /// to whichever button created them (a button can go with its row).
+    owner: StoredValue<Option<Owner>, LocalStorage>,
     next_id: StoredValue<u64>,
     attach_generation: StoredValue<u64>,
     abort: StoredValue<Option<AbortController>, LocalStorage>,
@@ -116,6 +134,8 @@ impl Chat {
                 static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
                 NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             },
+            editing: RwSignal::new(None),
+            owner: StoredValue::new_local(Owner::current()),
             next_id: StoredValue::new(0),
             attach_generation: StoredValue::new(0),
             abort: StoredValue::new_local(None),
@@ -151,14 +171,22 @@ impl Chat {
         id
     }
 
+    /// Runs `f` under the widget's owner, so what it creates lives as long as the widget.
+    fn owned<T>(&self, f: impl FnOnce() -> T) -> T {
+        match self.owner.with_value(Clone::clone) {
+            Some(owner) => owner.with(f),
+            None => f(),
+        }
+    }
+
     fn push_message(&self, role: Role, text: String, state: MessageState, image: Option<Attachment>) -> MessageEntry {
-        let entry = MessageEntry {
+        let entry = self.owned(|| MessageEntry {
             role,
             text: RwSignal::new(text),
             state: RwSignal::new(state),
             usage: RwSignal::new(None),
             image: StoredValue::new(image),
-        };
+        });
         self.push(EntryBody::Message(entry));
         entry
     }
@@ -178,6 +206,54 @@ impl Chat {
                 })
                 .collect()
         })
+    }
+
+    /// The newest user message.
+    fn last_user(&self) -> Option<MessageEntry> {
+        self.entries.with_untracked(|entries| {
+            entries.iter().rev().find_map(|e| match &e.body {
+                EntryBody::Message(m) if m.role == Role::User => Some(*m),
+                _ => None,
+            })
+        })
+    }
+
+    /// Error rows at the end of the conversation go when the person acts on them.
+    fn drop_trailing_errors(&self) {
+        self.entries.update(|entries| {
+            while matches!(entries.last(), Some(Entry { body: EntryBody::Error(_), .. })) {
+                entries.pop();
+            }
+        });
+    }
+
+    fn push_error(&self, explained: &Explained, countdown_ms: Option<u64>) -> u64 {
+        let entry = self.owned(|| ErrorEntry {
+            notice: StoredValue::new(ErrorNotice::from(explained)),
+            countdown_ms: RwSignal::new(countdown_ms),
+            retryable: explained.retryable(),
+        });
+        self.push(EntryBody::Error(entry))
+    }
+
+    fn remove_entry(&self, id: u64) {
+        self.entries.update(|entries| entries.retain(|e| e.id != id));
+    }
+
+    /// The validated settings, or `None` after saying what to fix.
+    fn request_options(&self) -> Option<RequestOptions> {
+        match self.settings.with_untracked(Settings::validate) {
+            Ok(options) => {
+                self.send_problem.set(None);
+                Some(RequestOptions { stream: true, ..options })
+            }
+            Err(problems) => {
+                let list: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+                self.send_problem.set(Some(format!("Not sent — fix the settings first: {}.", list.join("; "))));
+                self.settings_open.set(true);
+                None
+            }
+        }
     }
 
     /// The id of the message whose image the model sees now: the newest
@@ -260,23 +336,88 @@ impl Chat {
         if (text.is_empty() && image.is_none()) || self.busy.get_untracked() || self.preparing() {
             return;
         }
-        let options = match self.settings.with_untracked(Settings::validate) {
-            Ok(options) => options,
-            Err(problems) => {
-                let list: Vec<String> = problems.into_iter().map(|p| p.message).collect();
-                self.send_problem.set(Some(format!("Not sent — fix the settings first: {}.", list.join("; "))));
-                self.settings_open.set(true);
-                return;
-            }
-        };
-        self.send_problem.set(None);
-        let user = self.push_message(Role::User, text.clone(), MessageState::Sent, image.clone());
-        let request = build_request(&request_turns(&self.history()), &RequestOptions { stream: true, ..options });
-        let answer = self.push_message(Role::Assistant, String::new(), MessageState::Streaming, None);
+        let Some(options) = self.request_options() else { return };
+        self.drop_trailing_errors();
+        self.push_message(Role::User, text, MessageState::Sent, image);
         self.draft.set(String::new());
         self.pending.set(None);
         self.attach_note.set(AttachNote::None);
+        self.answer(options, true);
+    }
 
+    /// Sends the failed message again.
+    pub fn retry(&self) {
+        if self.busy.get_untracked() {
+            return;
+        }
+        let Some(options) = self.request_options() else { return };
+        self.drop_trailing_errors();
+        if let Some(user) = self.last_user().filter(|u| u.state.get_untracked() == MessageState::NotSent) {
+            // The composer got the message back; it is being sent now instead.
+            let same_text = self.draft.with_untracked(|d| d.trim() == user.text.get_untracked());
+            let sent = user.image.with_value(|i| i.as_ref().map(|a| a.data_url.clone()));
+            let same_image = self.pending.with_untracked(|p| p.as_ref().map(|a| &a.data_url) == sent.as_ref());
+            if same_text && same_image {
+                self.draft.set(String::new());
+                self.pending.set(None);
+            }
+            user.state.set(MessageState::Sent);
+        }
+        self.answer(options, false);
+    }
+
+    /// Asks again for the last answer, replacing it.
+    pub fn regenerate(&self) {
+        if self.busy.get_untracked() {
+            return;
+        }
+        let Some(options) = self.request_options() else { return };
+        self.drop_trailing_errors();
+        self.entries.update(|entries| {
+            if let Some(Entry { body: EntryBody::Message(m), .. }) = entries.last() {
+                if m.role == Role::Assistant {
+                    entries.pop();
+                }
+            }
+        });
+        self.answer(options, false);
+    }
+
+    /// Replaces a user message's text and asks again from there; the
+    /// messages after it are dropped.
+    pub fn resend_edited(&self, id: u64, text: String) {
+        if self.busy.get_untracked() || text.trim().is_empty() {
+            return;
+        }
+        let Some(options) = self.request_options() else { return };
+        self.entries.update(|entries| {
+            if let Some(at) = entries.iter().position(|e| e.id == id) {
+                entries.truncate(at + 1);
+                if let EntryBody::Message(m) = &entries[at].body {
+                    m.text.set(text.trim().to_owned());
+                    m.state.set(MessageState::Sent);
+                }
+            }
+        });
+        self.editing.set(None);
+        self.answer(options, false);
+    }
+
+    /// Empties the conversation (stopping any answer first).
+    pub fn clear(&self) {
+        self.stop();
+        self.editing.set(None);
+        self.entries.set(Vec::new());
+    }
+
+    /// Streams an answer to the conversation as it stands. After HTTP 429
+    /// it waits as the service asked (with a visible countdown that Stop
+    /// cancels) and tries again, a few times. `fresh`: the last user message
+    /// was just sent from the composer, which gets it back if nothing comes.
+    fn answer(&self, options: RequestOptions, fresh: bool) {
+        let user = self.last_user();
+        let request = build_request(&request_turns(&self.history()), &options);
+        let answer = self.push_message(Role::Assistant, String::new(), MessageState::Streaming, None);
         let Ok(controller) = AbortController::new() else {
             answer.state.set(MessageState::Interrupted("This browser cannot run requests.".into()));
             return;
@@ -289,10 +430,38 @@ impl Chat {
         let chat = *self;
         spawn_local(async move {
             let endpoint = chat.endpoint();
-            let result = api::stream_chat(&endpoint, &request, &signal, |fresh| {
-                answer.text.update(|t| t.push_str(fresh));
-            })
-            .await;
+            let mut attempt = 0;
+            let result = loop {
+                let result = api::stream_chat(&endpoint, &request, &signal, |fresh| {
+                    answer.text.update(|t| t.push_str(fresh));
+                })
+                .await;
+                match &result {
+                    Err(e)
+                        if e.kind == ErrorKind::RateLimited
+                            && attempt < MAX_AUTO_RETRIES
+                            && !chat.stopped.get_value() =>
+                    {
+                        attempt += 1;
+                        let wait = retry_delay_ms(attempt, e.retry_after_ms);
+                        let row = chat.push_error(e, Some(wait));
+                        let started = js_sys::Date::now();
+                        loop {
+                            let left = wait.saturating_sub((js_sys::Date::now() - started) as u64);
+                            if left == 0 || chat.stopped.get_value() {
+                                break;
+                            }
+                            chat.countdown(row, Some(left));
+                            api::sleep_ms(left.min(200) as u32).await;
+                        }
+                        chat.remove_entry(row);
+                        if chat.stopped.get_value() {
+                            break result;
+                        }
+                    }
+                    _ => break result,
+                }
+            };
             let stopped = chat.stopped.get_value();
             match result {
                 Ok(streamed) => {
@@ -301,22 +470,36 @@ impl Chat {
                     answer.usage.set(streamed.answer.usage);
                 }
                 Err(explained) => {
-                    // No answer at all: the text and image go back to the composer.
+                    // No answer at all.
                     chat.remove_last_if_empty_answer();
-                    user.state.set(MessageState::NotSent);
-                    if chat.draft.with_untracked(|d| d.trim().is_empty()) {
-                        chat.draft.set(text);
+                    if let Some(user) = user {
+                        user.state.set(MessageState::NotSent);
+                        if fresh {
+                            // The text and image go back to the composer.
+                            if chat.draft.with_untracked(|d| d.trim().is_empty()) {
+                                chat.draft.set(user.text.get_untracked());
+                            }
+                            if chat.pending.with_untracked(Option::is_none) {
+                                chat.pending.set(user.image.get_value());
+                            }
+                        }
                     }
-                    if chat.pending.with_untracked(Option::is_none) {
-                        chat.pending.set(image);
-                    }
-                    if !stopped {
-                        chat.push(EntryBody::Error(ErrorNotice::from(&explained)));
+                    // Stopping is no error, but a cancelled retry still says why it waited.
+                    if !stopped || attempt > 0 {
+                        chat.push_error(&explained, None);
                     }
                 }
             }
             chat.abort.set_value(None);
             chat.busy.set(false);
+        });
+    }
+
+    fn countdown(&self, row: u64, left: Option<u64>) {
+        self.entries.with_untracked(|entries| {
+            if let Some(Entry { body: EntryBody::Error(e), .. }) = entries.iter().find(|e| e.id == row) {
+                e.countdown_ms.set(left);
+            }
         });
     }
 
@@ -328,6 +511,13 @@ impl Chat {
                 }
             }
         });
+    }
+
+    /// The text of a message, for copying.
+    pub fn copy_message(&self, entry: MessageEntry) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(&entry.text.get_untracked());
+        }
     }
 
     /// Stops the answer being streamed, keeping what has arrived.

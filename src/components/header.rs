@@ -37,7 +37,16 @@ pub fn Header() -> impl IntoView {
             <div class="vc-model-line">{model}</div>
             <button
                 type="button"
-                class="vc-button vc-settings-toggle"
+                class="vc-button vc-header-button"
+                data-testid="clear"
+                disabled=move || chat.entries.with(Vec::is_empty)
+                on:click=move |_| chat.clear()
+            >
+                "Clear"
+            </button>
+            <button
+                type="button"
+                class="vc-button vc-header-button vc-settings-toggle"
                 data-testid="settings-toggle"
                 aria-expanded=move || chat.settings_open.get().to_string()
                 aria-controls=chat.id("settings")

@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use vision_chat_protocol::wire::{Role, Usage};
 
-use super::chat::{Chat, Entry, EntryBody, MessageEntry};
+use super::chat::{Chat, Entry, EntryBody, ErrorEntry, MessageEntry};
 use crate::attachment::Attachment;
-use crate::conversation::{ErrorNotice, MessageState};
+use crate::conversation::{countdown_text, MessageState};
 use crate::markdown::{StreamRenderer, Update};
 use crate::markdown_dom;
 use vision_chat_protocol::tokens::group_digits;
@@ -48,7 +48,7 @@ pub fn MessageList() -> impl IntoView {
             <For each=move || chat.entries.get() key=|entry: &Entry| entry.id let:entry>
                 {match entry.body {
                     EntryBody::Message(m) => view! { <Message id=entry.id entry=m /> }.into_any(),
-                    EntryBody::Error(notice) => view! { <ErrorRow notice /> }.into_any(),
+                    EntryBody::Error(error) => view! { <ErrorRow error /> }.into_any(),
                 }}
             </For>
         </div>
@@ -57,6 +57,7 @@ pub fn MessageList() -> impl IntoView {
 
 #[component]
 fn Message(id: u64, entry: MessageEntry) -> impl IntoView {
+    let chat = expect_context::<Chat>();
     let role = match entry.role {
         Role::User => "user",
         Role::Assistant => "assistant",
@@ -76,15 +77,96 @@ fn Message(id: u64, entry: MessageEntry) -> impl IntoView {
             {if entry.role == Role::Assistant {
                 view! { <MarkdownContent entry /> }.into_any()
             } else {
-                view! { <div class="vc-content vc-plain" data-testid="message-content">{move || entry.text.get()}</div> }
-                    .into_any()
+                view! {
+                    <Show
+                        when=move || chat.editing.get() == Some(id)
+                        fallback=move || view! {
+                            <div class="vc-content vc-plain" data-testid="message-content">{move || entry.text.get()}</div>
+                        }
+                    >
+                        <EditBox id entry />
+                    </Show>
+                }
+                .into_any()
             }}
             <Show when=waiting>
                 <span class="vc-typing" aria-label="The answer is on its way">"…"</span>
             </Show>
             {move || state.with(MessageState::note).map(|note| view! { <p class="vc-note">{note}</p> })}
             {move || entry.usage.get().map(|usage| view! { <UsageLine usage /> })}
+            <MessageActions id entry />
         </article>
+    }
+}
+
+/// Copy, edit (user), regenerate (the last answer).
+#[component]
+fn MessageActions(id: u64, entry: MessageEntry) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let is_last = move || {
+        chat.entries
+            .with(|e| e.iter().rev().find(|e| matches!(e.body, EntryBody::Message(_))).map(|e| e.id) == Some(id))
+    };
+    let idle = move || !chat.busy.get() && entry.state.with(|s| *s != MessageState::Streaming);
+    let copied = RwSignal::new(false);
+    view! {
+        <div class="vc-message-actions">
+            <Show when=idle>
+                <button
+                    type="button"
+                    class="vc-md-action"
+                    data-testid="copy-message"
+                    on:click=move |_| {
+                        chat.copy_message(entry);
+                        copied.set(true);
+                    }
+                >
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+                {(entry.role == Role::User).then(|| view! {
+                    <button
+                        type="button"
+                        class="vc-md-action"
+                        data-testid="edit-message"
+                        on:click=move |_| chat.editing.set(Some(id))
+                    >
+                        "Edit"
+                    </button>
+                })}
+                <Show when=move || entry.role == Role::Assistant && is_last()>
+                    <button type="button" class="vc-md-action" data-testid="regenerate" on:click=move |_| chat.regenerate()>
+                        {move || if entry.state.with(|s| matches!(s, MessageState::Interrupted(_))) { "Retry" } else { "Regenerate" }}
+                    </button>
+                </Show>
+            </Show>
+        </div>
+    }
+}
+
+/// A user message being edited in place; resending drops what came after it.
+#[component]
+fn EditBox(id: u64, entry: MessageEntry) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let text = RwSignal::new(entry.text.get_untracked());
+    let input_id = chat.id(&format!("edit-{id}"));
+    view! {
+        <div class="vc-edit">
+            <label class="vc-visually-hidden" for=input_id.clone()>"Edit your message"</label>
+            <textarea
+                id=input_id
+                class="vc-input"
+                data-testid="edit-input"
+                prop:value=move || text.get()
+                on:input:target=move |ev| text.set(ev.target().value())
+            ></textarea>
+            <div class="vc-edit-actions">
+                <button type="button" class="vc-button vc-primary" data-testid="save-edit" on:click=move |_| chat.resend_edited(id, text.get_untracked())>
+                    "Send from here"
+                </button>
+                <button type="button" class="vc-button" on:click=move |_| chat.editing.set(None)>"Cancel"</button>
+            </div>
+            <p class="vc-field-note">"Sending drops the messages after this one."</p>
+        </div>
     }
 }
 
@@ -183,11 +265,27 @@ fn UsageLine(usage: Usage) -> impl IntoView {
 }
 
 #[component]
-fn ErrorRow(notice: ErrorNotice) -> impl IntoView {
+fn ErrorRow(error: ErrorEntry) -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let notice = error.notice.get_value();
+    let counting = move || error.countdown_ms.get().is_some();
     view! {
         <div class="vc-error" data-testid="error" role="alert">
             <p class="vc-error-headline">{notice.headline}</p>
             <p class="vc-error-advice">{notice.advice}</p>
+            {move || error.countdown_ms.get().map(|ms| view! {
+                <p class="vc-countdown" data-testid="retry-countdown">{format!("Retrying in {}…", countdown_text(ms))}</p>
+            })}
+            <div class="vc-error-actions">
+                <Show when=counting>
+                    <button type="button" class="vc-button" data-testid="cancel-retry" on:click=move |_| chat.stop()>
+                        "Cancel retry"
+                    </button>
+                </Show>
+                <Show when=move || error.retryable && !counting() && !chat.busy.get()>
+                    <button type="button" class="vc-button" data-testid="retry" on:click=move |_| chat.retry()>"Retry"</button>
+                </Show>
+            </div>
         </div>
     }
 }
