@@ -7,11 +7,13 @@
 //! * [`request`] builds request bodies from a conversation, enforcing the
 //!   one-image rule of Phi-3.5-vision.
 //! * [`image`] identifies image bytes and reads their dimensions from headers.
+//! * [`logprobs`] reads token log probabilities of answers.
 //! * [`tokens`] estimates token costs (the Phi-3.5-vision image formula).
 //! * [`error`] classifies failed responses into messages a person understands.
 
 pub mod error;
 pub mod image;
+pub mod logprobs;
 pub mod request;
 pub mod sse;
 pub mod stream;

@@ -2,6 +2,7 @@
 //! streaming shapes and accumulates the choices, their finish reasons and
 //! the usage of the final chunk.
 
+use crate::logprobs::{self, TokenLogprob};
 use crate::sse::SseEvent;
 use crate::wire::{ApiError, ChatCompletion, ChatCompletionChunk, ErrorEnvelope, FinishReason, Usage};
 
@@ -44,6 +45,8 @@ pub struct ChoiceText {
     pub index: u32,
     pub text: String,
     pub finish_reason: Option<FinishReason>,
+    /// Token log probabilities, when the request asked for them.
+    pub tokens: Vec<TokenLogprob>,
 }
 
 /// How a finished stream ended.
@@ -96,6 +99,7 @@ impl Answer {
                     index: ch.index,
                     text: ch.message.content.clone().unwrap_or_default(),
                     finish_reason: ch.finish_reason.clone(),
+                    tokens: ch.logprobs.as_ref().map(logprobs::parse).unwrap_or_default(),
                 })
                 .collect(),
             usage: c.usage,
@@ -139,6 +143,9 @@ impl Answer {
                     if let Some(text) = ch.delta.content.filter(|t| !t.is_empty()) {
                         state.text.push_str(&text);
                         progress.appended.push((ch.index, text));
+                    }
+                    if let Some(lp) = ch.logprobs.as_ref().filter(|v| !v.is_null()) {
+                        state.tokens.extend(logprobs::parse(lp));
                     }
                     if let Some(reason) = ch.finish_reason {
                         state.finish_reason = Some(reason);
@@ -268,6 +275,19 @@ mod tests {
             Ending::Failed(e) => assert_eq!(e.message, "boom"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn logprobs_accumulate_per_choice() {
+        let mut a = Answer::new();
+        for data in [
+            r#"{"choices":[{"index":0,"delta":{"content":"Tue"},"logprobs":{"content":[{"token":"Tue","logprob":-0.1,"top_logprobs":[]}]}}]}"#,
+            r#"{"choices":[{"index":0,"delta":{"content":"sday"},"logprobs":{"content":[{"token":"sday","logprob":-0.01}]},"finish_reason":"stop"}]}"#,
+        ] {
+            a.apply_event(&SseEvent { event: "message".into(), data: data.into(), id: None });
+        }
+        let tokens: Vec<&str> = a.choice(0).unwrap().tokens.iter().map(|t| t.token.as_str()).collect();
+        assert_eq!(tokens, ["Tue", "sday"]);
     }
 
     #[test]

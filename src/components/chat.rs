@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 use vision_chat_protocol::error::{ErrorKind, Explained};
 use vision_chat_protocol::image::Limits;
 use vision_chat_protocol::request::{build_request, RequestOptions};
+use vision_chat_protocol::stream::ChoiceText;
 use vision_chat_protocol::wire::{Role, Usage};
 use web_sys::AbortController;
 
@@ -49,6 +50,9 @@ pub struct MessageEntry {
     pub state: RwSignal<MessageState>,
     pub usage: RwSignal<Option<Usage>>,
     pub image: StoredValue<Option<Attachment>>,
+    /// Every choice with its finish reason and token log probabilities, once
+    /// the answer has ended (`n` > 1 or `logprobs`).
+    pub choices: RwSignal<Vec<ChoiceText>>,
 }
 
 /// An error in the conversation, and what can be done about it.
@@ -186,6 +190,7 @@ impl Chat {
             state: RwSignal::new(state),
             usage: RwSignal::new(None),
             image: StoredValue::new(image),
+            choices: RwSignal::new(Vec::new()),
         });
         self.push(EntryBody::Message(entry));
         entry
@@ -468,6 +473,11 @@ impl Chat {
                     let reason = streamed.answer.choice(0).and_then(|c| c.finish_reason.as_ref());
                     answer.state.set(final_state(&streamed.ending, stopped, reason));
                     answer.usage.set(streamed.answer.usage);
+                    let more = streamed.answer.choices.len() > 1
+                        || streamed.answer.choices.iter().any(|c| !c.tokens.is_empty());
+                    if more {
+                        answer.choices.set(streamed.answer.choices);
+                    }
                 }
                 Err(explained) => {
                     // No answer at all.

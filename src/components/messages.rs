@@ -7,8 +7,9 @@ use vision_chat_protocol::wire::{Role, Usage};
 use super::chat::{Chat, Entry, EntryBody, ErrorEntry, MessageEntry};
 use crate::attachment::Attachment;
 use crate::conversation::{countdown_text, MessageState};
-use crate::markdown::{StreamRenderer, Update};
+use crate::markdown::{StreamRenderer, Update as RenderUpdate};
 use crate::markdown_dom;
+use vision_chat_protocol::logprobs::Confidence;
 use vision_chat_protocol::tokens::group_digits;
 
 #[component]
@@ -75,7 +76,7 @@ fn Message(id: u64, entry: MessageEntry) -> impl IntoView {
         >
             {entry.image.get_value().map(|image| view! { <MessageImage id image /> })}
             {if entry.role == Role::Assistant {
-                view! { <MarkdownContent entry /> }.into_any()
+                view! { <AnswerBody entry /> }.into_any()
             } else {
                 view! {
                     <Show
@@ -170,6 +171,91 @@ fn EditBox(id: u64, entry: MessageEntry) -> impl IntoView {
     }
 }
 
+/// An answer: its markdown; with several choices, tabs, each with its
+/// finish reason; with log probabilities, a token view tinted by probability.
+#[component]
+fn AnswerBody(entry: MessageEntry) -> impl IntoView {
+    let selected = RwSignal::new(0usize);
+    let show_tokens = RwSignal::new(false);
+    let tabs = move || {
+        entry.choices.with(|choices| {
+            (choices.len() > 1).then(|| {
+                choices
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let label = format!(
+                            "Choice {} · {}",
+                            c.index + 1,
+                            c.finish_reason.as_ref().map_or("unfinished", |r| r.as_str())
+                        );
+                        view! {
+                            <button
+                                type="button"
+                                role="tab"
+                                class="vc-tab"
+                                data-testid="choice-tab"
+                                aria-selected=move || (selected.get() == i).to_string()
+                                on:click=move |_| selected.set(i)
+                            >
+                                {label}
+                            </button>
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
+    let tokens = move || entry.choices.with(|c| c.get(selected.get()).map(|c| c.tokens.clone()).unwrap_or_default());
+    let has_tokens = move || entry.choices.with(|c| c.get(selected.get()).is_some_and(|c| !c.tokens.is_empty()));
+    let other_text = move || entry.choices.with(|c| c.get(selected.get()).map(|c| c.text.clone()).unwrap_or_default());
+    view! {
+        {move || tabs().map(|tabs| view! { <div class="vc-tabs" role="tablist" aria-label="Choices">{tabs}</div> })}
+        <div hidden=move || show_tokens.get() || selected.get() != 0>
+            <MarkdownContent entry />
+        </div>
+        <Show when=move || !show_tokens.get() && selected.get() != 0>
+            {move || view! { <StaticMarkdown text=other_text() /> }}
+        </Show>
+        <Show when=move || show_tokens.get() && has_tokens()>
+            <p class="vc-tokens" data-testid="token-view">
+                {move || tokens().into_iter().map(|t| {
+                    let class = match t.confidence() {
+                        Confidence::High => "vc-token vc-token-high",
+                        Confidence::Medium => "vc-token vc-token-medium",
+                        Confidence::Low => "vc-token vc-token-low",
+                    };
+                    let about = format!("{:.1}% — {}", t.probability() * 100.0, t.alternatives());
+                    view! { <span class=class tabindex="0" title=about.clone() data-alternatives=about>{t.token.clone()}</span> }
+                }).collect::<Vec<_>>()}
+            </p>
+        </Show>
+        <Show when=has_tokens>
+            <button
+                type="button"
+                class="vc-md-action"
+                data-testid="logprobs-toggle"
+                aria-pressed=move || show_tokens.get().to_string()
+                on:click=move |_| show_tokens.update(|s| *s = !*s)
+            >
+                {move || if show_tokens.get() { "Show the answer" } else { "Show token probabilities" }}
+            </button>
+        </Show>
+    }
+}
+
+/// Markdown rendered once (another choice of a finished answer).
+#[component]
+fn StaticMarkdown(text: String) -> impl IntoView {
+    let container = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(el) = container.get() {
+            markdown_dom::replace(&document(), &el, &crate::markdown::render(&text));
+        }
+    });
+    view! { <div class="vc-content vc-markdown" data-testid="choice-content" node_ref=container></div> }
+}
+
 /// An answer as markdown, rendered block by block while it streams: final
 /// blocks are appended once, only the open tail is rebuilt on each delta.
 #[component]
@@ -191,7 +277,7 @@ fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
                 };
                 if !streaming {
                     let last = r.finish();
-                    let u = update.get_or_insert_with(Update::default);
+                    let u = update.get_or_insert_with(RenderUpdate::default);
                     u.done.extend(last.done);
                     u.tail.clear();
                 }

@@ -30,26 +30,38 @@ export async function startFakeUpstream({ answer, pieceSize = 4, delayMs = 0, sc
       return;
     }
     const text = answer(request);
-    const chunk = (delta, finish = null, usage) => `data: ${JSON.stringify({
-      id: 'fake', object: 'chat.completion.chunk', created: 1, model: 'fake-phi',
-      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...(usage ? { usage } : {}),
+    // `n` choices (choice i > 0 says which it is) and, with `logprobs`, each
+    // piece's log probability (every fifth piece unsure) with alternatives.
+    const n = Math.max(1, request.n ?? 1);
+    const texts = Array.from({ length: n }, (_, i) => (i === 0 ? text : `${text}(variant ${i + 1})`));
+    const split = (t) => { const p = []; for (let i = 0; i < t.length; i += pieceSize) p.push(t.slice(i, i + pieceSize)); return p; };
+    const pieceLists = texts.map(split);
+    const logprobs = (piece, k) => {
+      if (!request.logprobs) return null;
+      const logprob = k % 5 === 4 ? -1.2 : -0.02;
+      return { content: [{ token: piece, logprob, top_logprobs: [{ token: piece, logprob }, { token: `${piece.trim()}?`, logprob: -2.5 }] }] };
+    };
+    const chunk = (choices, usage) => `data: ${JSON.stringify({
+      id: 'fake', object: 'chat.completion.chunk', created: 1, model: 'fake-phi', choices, ...(usage ? { usage } : {}),
     })}\n\n`;
+    const choice = (index, delta, finish = null, lp = null) => ({ index, delta, finish_reason: finish, logprobs: lp });
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.write(chunk({ role: 'assistant', content: '' }));
-    const pieces = [];
-    for (let i = 0; i < text.length; i += pieceSize) pieces.push(text.slice(i, i + pieceSize));
-    for (const [i, piece] of pieces.entries()) {
-      if (plan.cutAfter !== undefined && i >= plan.cutAfter) {
+    res.write(chunk(texts.map((_, i) => choice(i, { role: 'assistant', content: '' }))));
+    const longest = Math.max(...pieceLists.map((p) => p.length));
+    for (let k = 0; k < longest; k++) {
+      if (plan.cutAfter !== undefined && k >= plan.cutAfter) {
         await new Promise((r) => setTimeout(r, 50));
         res.socket.destroy();
         return;
       }
-      if (plan.malformedAt === i) res.write('data: {"choices": [ this is not json\n\n');
-      if (!res.write(chunk({ content: piece }))) await new Promise((r) => res.once('drain', r));
+      if (plan.malformedAt === k) res.write('data: {"choices": [ this is not json\n\n');
+      const choices = pieceLists.flatMap((pieces, i) => (k < pieces.length ? [choice(i, { content: pieces[k] }, null, logprobs(pieces[k], k))] : []));
+      if (!res.write(chunk(choices))) await new Promise((r) => res.once('drain', r));
       if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     }
-    res.end(chunk({ content: '' }, plan.finishReason ?? 'stop', { prompt_tokens: 10, completion_tokens: pieces.length, total_tokens: 10 + pieces.length })
-      + 'data: [DONE]\n\n');
+    const completion = pieceLists.reduce((sum, p) => sum + p.length, 0);
+    const finishes = texts.map((_, i) => choice(i, { content: '' }, i === 1 ? 'length' : (plan.finishReason ?? 'stop')));
+    res.end(chunk(finishes, { prompt_tokens: 10, completion_tokens: completion, total_tokens: 10 + completion }) + 'data: [DONE]\n\n');
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -96,3 +96,50 @@ test('mistakes are explained next to the field and block sending, keeping the dr
   await page.getByTestId('settings-reset').click();
   await page.close();
 });
+
+test('n = 2 shows both choices as tabs with their finish reasons, usage once', async () => {
+  const { page } = await openWidget(browser, proxy.url);
+  await page.getByTestId('settings-toggle').click();
+  await page.getByTestId('settings').getByLabel('Choices (n)').fill('2');
+  await page.getByTestId('settings-toggle').click();
+  await ask(page, 'two answers please');
+  assert.equal(fake.requests.at(-1).body.n, 2);
+  assert.equal(fake.requests.at(-1).headers['extra-parameters'], 'pass-through');
+  const tabs = page.getByTestId('choice-tab');
+  await tabs.first().waitFor();
+  assert.deepEqual(await tabs.allTextContents(), ['Choice 1 · stop', 'Choice 2 · length']);
+  assert.equal(await page.getByTestId('usage').count(), 1);
+  await tabs.nth(1).click();
+  assert.equal(await tabs.nth(1).getAttribute('aria-selected'), 'true');
+  assert.match(await page.getByTestId('choice-content').textContent(), /Fine\.\(variant 2\)/);
+  await tabs.nth(0).click();
+  assert.equal(await page.getByTestId('choice-content').count(), 0);
+  await page.getByTestId('settings-toggle').click();
+  await page.getByTestId('settings-reset').click();
+  await page.close();
+});
+
+test('with logprobs the answer tokens are tinted and show alternatives on hover and focus', async () => {
+  const { page } = await openWidget(browser, proxy.url);
+  await page.getByTestId('settings-toggle').click();
+  await page.getByTestId('settings').getByLabel('Log probabilities (logprobs)').check();
+  await page.getByTestId('settings').getByLabel('Top logprobs').fill('2');
+  await page.getByTestId('settings-toggle').click();
+  await ask(page, 'how sure are you?');
+  await page.getByTestId('logprobs-toggle').click();
+  const tokens = page.locator('[data-testid="token-view"] .vc-token');
+  assert.equal((await tokens.allTextContents()).join(''), 'Fine.');
+  const classes = await tokens.evaluateAll((els) => els.map((e) => e.className));
+  assert.ok(classes.every((c) => /vc-token-(high|medium|low)/.test(c)));
+  // Keyboard: Tab reaches a token; its alternatives show on focus.
+  await tokens.first().focus();
+  const tip = await tokens.first().evaluate((el) => getComputedStyle(el, '::after').content);
+  // CSS generated content (the tooltip), as the browser computes it on focus.
+  assert.ok(tip.startsWith('"98.0% — ') && tip.includes('Fine') && tip.includes('8.2%'), tip);
+  await tokens.first().blur();
+  assert.equal(await tokens.first().evaluate((el) => getComputedStyle(el, '::after').content), 'none', 'hidden again');
+  assert.match(await tokens.first().getAttribute('title'), /98\.0%/);
+  await page.getByTestId('settings-toggle').click();
+  await page.getByTestId('settings-reset').click();
+  await page.close();
+});
