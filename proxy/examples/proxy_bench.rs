@@ -19,7 +19,7 @@ use futures_util::StreamExt;
 use vision_chat_protocol::sse::SseParser;
 use vision_chat_protocol::stream::{Answer, Ending};
 use vision_chat_proxy::config::DemoConfig;
-use vision_chat_proxy::{Config, Upstream};
+use vision_chat_proxy::{Config, Credential, Upstream};
 
 const CHUNK: &str = "data: {\"id\":\"b\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word \"},\"finish_reason\":null}]}\n\n";
 const LAST: &str = "data: {\"id\":\"b\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":20,\"total_tokens\":25}}\n\ndata: [DONE]\n\n";
@@ -52,7 +52,7 @@ async fn proxy(upstream: Option<SocketAddr>, demo_delay: Duration) -> SocketAddr
         listen: "127.0.0.1:0".parse().unwrap(),
         upstream: upstream.map(|a| Upstream {
             endpoint: format!("http://{a}"),
-            credential: "bench".into(),
+            credential: Credential::Key("bench".into()),
             api_version: None,
         }),
         demo: DemoConfig { delay: demo_delay },

@@ -4,13 +4,24 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// How the proxy authenticates upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A key, sent as `api-key` and as `Authorization: Bearer`.
+    Key(String),
+    /// A bearer token (Microsoft Entra ID), sent as `Authorization: Bearer` only.
+    Token(String),
+    /// A bearer token read from this file for every request, so that a
+    /// sidecar can keep it fresh.
+    TokenFile(PathBuf),
+}
+
 /// Where chat requests go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upstream {
     /// The deployment's base URL, e.g. `https://name.region.inference.ai.azure.com`.
     pub endpoint: String,
-    /// The key; sent upstream as `api-key` and `Authorization: Bearer`.
-    pub credential: String,
+    pub credential: Credential,
     /// Optional `api-version` query parameter (Azure AI Foundry `/models` endpoints need one).
     pub api_version: Option<String>,
 }
@@ -78,6 +89,8 @@ OPTIONS:
 ENVIRONMENT:
   AZURE_INFERENCE_ENDPOINT     upstream base URL; without it the built-in demo endpoint answers
   AZURE_INFERENCE_CREDENTIAL   the upstream key (never sent to the browser, never logged)
+  AZURE_INFERENCE_TOKEN        instead of a key: a bearer token (Microsoft Entra ID)
+  AZURE_INFERENCE_TOKEN_FILE   instead of a key: a file holding a bearer token, read per request
   AZURE_INFERENCE_API_VERSION  optional api-version query parameter for the upstream
   VISION_CHAT_DEMO_DELAY_MS    same as --demo-delay-ms
 ";
@@ -91,7 +104,9 @@ pub enum ConfigError {
     Invalid { flag: String, value: String, reason: String },
     #[error("unknown option {0:?} (see --help)")]
     Unknown(String),
-    #[error("AZURE_INFERENCE_ENDPOINT is set but AZURE_INFERENCE_CREDENTIAL is empty")]
+    #[error(
+        "AZURE_INFERENCE_ENDPOINT is set but none of AZURE_INFERENCE_CREDENTIAL, AZURE_INFERENCE_TOKEN, AZURE_INFERENCE_TOKEN_FILE is"
+    )]
     MissingCredential,
     #[error("AZURE_INFERENCE_ENDPOINT must start with https:// or http:// (got {0:?})")]
     BadEndpoint(String),
@@ -153,10 +168,16 @@ impl Config {
             if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
                 return Err(ConfigError::BadEndpoint(endpoint));
             }
-            let credential = env("AZURE_INFERENCE_CREDENTIAL").unwrap_or_default().trim().to_owned();
-            if credential.is_empty() {
+            let set = |name: &str| env(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+            let credential = if let Some(key) = set("AZURE_INFERENCE_CREDENTIAL") {
+                Credential::Key(key)
+            } else if let Some(token) = set("AZURE_INFERENCE_TOKEN") {
+                Credential::Token(token)
+            } else if let Some(file) = set("AZURE_INFERENCE_TOKEN_FILE") {
+                Credential::TokenFile(PathBuf::from(file))
+            } else {
                 return Err(ConfigError::MissingCredential);
-            }
+            };
             let api_version = env("AZURE_INFERENCE_API_VERSION").filter(|v| !v.trim().is_empty());
             config.upstream = Some(Upstream { endpoint, credential, api_version });
         }
@@ -212,7 +233,10 @@ mod tests {
         assert_eq!(c.demo.delay, Duration::from_millis(5));
         let up = c.upstream.unwrap();
         assert_eq!(up.endpoint, "https://x.eastus2.inference.ai.azure.com");
-        assert_eq!(up.credential, "k");
+        assert_eq!(up.credential, Credential::Key("k".into()));
+        let c =
+            run(parse(&[], &[("AZURE_INFERENCE_ENDPOINT", "https://x"), ("AZURE_INFERENCE_TOKEN_FILE", "/run/token")]));
+        assert_eq!(c.upstream.unwrap().credential, Credential::TokenFile("/run/token".into()));
     }
 
     #[test]

@@ -24,7 +24,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use config::{Config, Mode, Upstream};
+pub use config::{Config, Credential, Mode, Upstream};
 
 use api_error::api_error;
 

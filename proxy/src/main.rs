@@ -29,7 +29,7 @@ async fn main() -> ExitCode {
     match config.mode() {
         Mode::Upstream => {
             let endpoint = config.upstream.as_ref().map_or("", |u| u.endpoint.as_str());
-            println!("mode: forwarding to {endpoint} (the key stays on this server)");
+            println!("mode: forwarding to {endpoint} (its credentials stay on this server)");
         }
         Mode::Demo => {
             println!("mode: DEMO ENDPOINT — no AZURE_INFERENCE_ENDPOINT is set, so answers are canned descriptions of each request, not a model");

@@ -14,7 +14,7 @@ use axum::response::Response;
 use bytes::Bytes;
 
 use crate::api_error::api_error;
-use crate::config::{Config, Upstream};
+use crate::config::{Config, Credential, Upstream};
 
 /// Request headers from the browser that go upstream. Everything else
 /// (cookies, the browser's own authorization, origin) stays here.
@@ -64,18 +64,36 @@ impl Client {
         url
     }
 
-    fn authorize(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        let key = &self.upstream.credential;
-        let mut bearer = HeaderValue::from_str(&format!("Bearer {key}")).unwrap_or(HeaderValue::from_static(""));
-        bearer.set_sensitive(true);
-        let mut api_key = HeaderValue::from_str(key).unwrap_or(HeaderValue::from_static(""));
-        api_key.set_sensitive(true);
-        request.header("api-key", api_key).header(header::AUTHORIZATION, bearer)
+    fn authorize(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, Response> {
+        let secret = |value: &str| {
+            let mut v = HeaderValue::from_str(value.trim()).unwrap_or(HeaderValue::from_static(""));
+            v.set_sensitive(true);
+            v
+        };
+        Ok(match &self.upstream.credential {
+            Credential::Key(key) => {
+                request.header("api-key", secret(key)).header(header::AUTHORIZATION, secret(&format!("Bearer {key}")))
+            }
+            Credential::Token(token) => request.header(header::AUTHORIZATION, secret(&format!("Bearer {token}"))),
+            Credential::TokenFile(path) => {
+                let token = std::fs::read_to_string(path).map_err(|e| {
+                    api_error(
+                        StatusCode::BAD_GATEWAY,
+                        "upstream_token_unavailable",
+                        None,
+                        format!("The proxy could not read its token file {}: {e}", path.display()),
+                    )
+                })?;
+                request.header(header::AUTHORIZATION, secret(&format!("Bearer {}", token.trim())))
+            }
+        })
     }
 
     pub async fn info(&self) -> Response {
-        let request = self.authorize(self.http.get(self.url("info")));
-        self.send(request).await
+        match self.authorize(self.http.get(self.url("info"))) {
+            Ok(request) => self.send(request).await,
+            Err(response) => response,
+        }
     }
 
     pub async fn chat_completions(&self, headers: &HeaderMap, body: Bytes) -> Response {
@@ -85,8 +103,10 @@ impl Client {
                 request = request.header(&name, value);
             }
         }
-        let request = self.authorize(request).body(body);
-        self.send(request).await
+        match self.authorize(request) {
+            Ok(request) => self.send(request.body(body)).await,
+            Err(response) => response,
+        }
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Response {

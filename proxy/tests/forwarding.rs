@@ -10,9 +10,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use common::{client, closed_port, spawn_proxy, spawn_router, SECRET};
+use common::{client, closed_port, spawn_proxy, spawn_proxy_with, spawn_router, SECRET};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
+use vision_chat_proxy::Credential;
 
 #[derive(Default, Clone)]
 struct Seen {
@@ -272,4 +273,38 @@ async fn healthz_answers() {
     let r = client().get(format!("http://{proxy}/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "ok\n");
+}
+
+#[tokio::test]
+async fn bearer_tokens_go_up_instead_of_a_key_and_token_files_are_reread() {
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let upstream = spawn_router(recording_upstream(seen.clone(), StatusCode::OK, COMPLETION)).await;
+    let proxy =
+        spawn_proxy_with(Some(format!("http://{upstream}")), Credential::Token("entra-token-1".into()), Duration::ZERO)
+            .await;
+    client().get(format!("http://{proxy}/api/info")).send().await.unwrap();
+    {
+        let s = seen.lock().unwrap();
+        assert_eq!(s.headers[0]["authorization"], "Bearer entra-token-1");
+        assert!(s.headers[0].get("api-key").is_none(), "a token is not a key");
+    }
+
+    let file = std::env::temp_dir().join(format!("vision-chat-token-{}", std::process::id()));
+    std::fs::write(&file, "first-token\n").unwrap();
+    let proxy =
+        spawn_proxy_with(Some(format!("http://{upstream}")), Credential::TokenFile(file.clone()), Duration::ZERO).await;
+    let post = || client().post(format!("http://{proxy}/api/chat/completions")).body(r#"{"messages":[]}"#).send();
+    post().await.unwrap();
+    std::fs::write(&file, "second-token").unwrap();
+    post().await.unwrap();
+    {
+        let s = seen.lock().unwrap();
+        let auth: Vec<_> = s.headers[1..].iter().map(|h| h["authorization"].to_str().unwrap().to_owned()).collect();
+        assert_eq!(auth, ["Bearer first-token", "Bearer second-token"]);
+    }
+    std::fs::remove_file(&file).unwrap();
+    let r = post().await.unwrap();
+    assert_eq!(r.status(), 502);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "upstream_token_unavailable");
 }

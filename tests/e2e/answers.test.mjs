@@ -39,7 +39,8 @@ let demo;
 before(async () => {
   fake = await startFakeUpstream({ answer: () => HOSTILE, pieceSize: 4 });
   proxy = await startProxy({ env: { AZURE_INFERENCE_ENDPOINT: fake.url, AZURE_INFERENCE_CREDENTIAL: 'k' } });
-  demo = await startProxy({ demoDelayMs: 2 });
+  // Slow enough that Stop can be reached while the answer streams.
+  demo = await startProxy({ demoDelayMs: 30 });
   browser = await launchBrowser();
 });
 after(async () => {
@@ -96,6 +97,9 @@ test('hostile answers render as inert text: no script runs, nothing loads from e
 test('code can be copied and a table copied or downloaded as CSV, by keyboard alone', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
+  // Listening from the start makes Playwright intercept file choosers before
+  // the first one opens (otherwise the first can slip past it).
+  page.on('filechooser', () => {});
   // Record what the widget writes to the clipboard (granting clipboard
   // permissions here would stop Playwright from seeing the file chooser).
   await page.addInitScript(() => {
@@ -115,6 +119,7 @@ test('code can be copied and a table copied or downloaded as CSV, by keyboard al
   await page.getByTestId('composer-input').focus();
   await page.keyboard.type('What does it show?');
   await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('[data-role="assistant"] [data-testid="message-content"]')?.textContent.length > 20);
   // While it streams, Tab reaches Stop; Enter stops.
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'stop');

@@ -204,6 +204,7 @@ test('an oversize file is refused from its size alone (limit set by the host att
 
 test('paste from the clipboard and keyboard-only picking both attach', async () => {
   const { page } = await openWidget(browser, demo.url);
+  page.on('filechooser', () => {}); // intercept file choosers from the start
   assert.equal(await pasteFile(page, 'requests-bar.jpg', 'image/jpeg'), true, 'an image paste is taken by the widget');
   let p = await preview(page);
   assert.deepEqual([p.width, p.height, p.format], [800, 500, 'image/jpeg']);

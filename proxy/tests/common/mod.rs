@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use vision_chat_proxy::config::DemoConfig;
-use vision_chat_proxy::{Config, Upstream};
+use vision_chat_proxy::{Config, Credential, Upstream};
 
 /// Serves a router on 127.0.0.1 with a port the OS picks.
 pub async fn spawn_router(router: Router) -> SocketAddr {
@@ -21,10 +21,15 @@ pub async fn spawn_router(router: Router) -> SocketAddr {
 
 /// Starts the proxy; `upstream` is a base URL, or `None` for demo mode.
 pub async fn spawn_proxy(upstream: Option<String>, demo_delay: Duration) -> SocketAddr {
+    spawn_proxy_with(upstream, Credential::Key(SECRET.into()), demo_delay).await
+}
+
+/// Starts the proxy with a given credential for the upstream.
+pub async fn spawn_proxy_with(upstream: Option<String>, credential: Credential, demo_delay: Duration) -> SocketAddr {
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
         static_dir: std::env::temp_dir().join("vision-chat-no-static"),
-        upstream: upstream.map(|endpoint| Upstream { endpoint, credential: SECRET.into(), api_version: None }),
+        upstream: upstream.map(|endpoint| Upstream { endpoint, credential, api_version: None }),
         demo: DemoConfig { delay: demo_delay },
         max_body_bytes: 1024 * 1024,
         ..Config::default()
