@@ -64,7 +64,7 @@ impl Client {
         url
     }
 
-    fn authorize(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, Response> {
+    fn authorize(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, Box<Response>> {
         let secret = |value: &str| {
             let mut v = HeaderValue::from_str(value.trim()).unwrap_or(HeaderValue::from_static(""));
             v.set_sensitive(true);
@@ -77,12 +77,12 @@ impl Client {
             Credential::Token(token) => request.header(header::AUTHORIZATION, secret(&format!("Bearer {token}"))),
             Credential::TokenFile(path) => {
                 let token = std::fs::read_to_string(path).map_err(|e| {
-                    api_error(
+                    Box::new(api_error(
                         StatusCode::BAD_GATEWAY,
                         "upstream_token_unavailable",
                         None,
                         format!("The proxy could not read its token file {}: {e}", path.display()),
-                    )
+                    ))
                 })?;
                 request.header(header::AUTHORIZATION, secret(&format!("Bearer {}", token.trim())))
             }
@@ -92,7 +92,7 @@ impl Client {
     pub async fn info(&self) -> Response {
         match self.authorize(self.http.get(self.url("info"))) {
             Ok(request) => self.send(request).await,
-            Err(response) => response,
+            Err(response) => *response,
         }
     }
 
@@ -105,7 +105,7 @@ impl Client {
         }
         match self.authorize(request) {
             Ok(request) => self.send(request.body(body)).await,
-            Err(response) => response,
+            Err(response) => *response,
         }
     }
 
