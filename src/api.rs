@@ -6,6 +6,8 @@
 //! as it arrives.
 
 use gloo_net::http::{Request, Response};
+
+use crate::connection::Auth;
 use js_sys::Uint8Array;
 use vision_chat_protocol::error::{explain_http, explain_network, parse_retry_after, Explained};
 use vision_chat_protocol::request::extra_parameters_header;
@@ -17,12 +19,12 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, ReadableStreamDefaultReader, ReadableStreamReadResult};
 
 /// `GET {endpoint}/info`.
-pub async fn fetch_info(endpoint: &str) -> Result<ModelInfo, Explained> {
-    let response = Request::get(&format!("{endpoint}/info"))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| explain_network(&e.to_string()))?;
+pub async fn fetch_info(endpoint: &str, auth: &Auth) -> Result<ModelInfo, Explained> {
+    let mut builder = Request::get(&format!("{endpoint}/info")).header("accept", "application/json");
+    if let Some((name, value)) = auth.header() {
+        builder = builder.header(name, &value);
+    }
+    let response = builder.send().await.map_err(|e| explain_network(&e.to_string()))?;
     let response = ok_or_explained(response).await?;
     let body = response.text().await.map_err(|e| explain_network(&e.to_string()))?;
     serde_json::from_str(&body).map_err(|e| explain_network(&format!("the model information could not be read: {e}")))
@@ -42,6 +44,7 @@ pub struct Streamed {
 /// [`Ending::Interrupted`] with its partial text kept.
 pub async fn stream_chat(
     endpoint: &str,
+    auth: &Auth,
     request: &ChatRequest,
     signal: &AbortSignal,
     mut on_text: impl FnMut(&str),
@@ -53,6 +56,9 @@ pub async fn stream_chat(
         .abort_signal(Some(signal));
     if let Some(extra) = extra_parameters_header(request) {
         builder = builder.header("extra-parameters", extra);
+    }
+    if let Some((name, value)) = auth.header() {
+        builder = builder.header(name, &value);
     }
     let response = builder
         .body(body)

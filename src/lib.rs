@@ -11,6 +11,7 @@
 pub mod api;
 pub mod attachment;
 pub mod components;
+pub mod connection;
 pub mod conversation;
 pub mod image_prep;
 pub mod markdown;
@@ -37,6 +38,23 @@ pub fn mount(host: web_sys::HtmlElement) {
         attr("data-max-image-side").as_deref(),
     );
     leptos::mount::mount_to(host, move || view! { <components::App endpoint=endpoint limits=limits /> }).forget();
+}
+
+thread_local! {
+    static HOST_TOKEN: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Hands the widget a bearer token (e.g. Microsoft Entra ID) for direct
+/// mode; `null` or an empty string takes it back. From the page:
+/// `window.wasmBindings.set_token(token)`.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn set_token(token: Option<String>) {
+    HOST_TOKEN.with(|t| *t.borrow_mut() = token.filter(|t| !t.trim().is_empty()));
+}
+
+/// The token the host page handed over, if any.
+pub fn host_token() -> Option<String> {
+    HOST_TOKEN.with(|t| t.borrow().clone())
 }
 
 /// Image limits from attribute values; absent or invalid values keep the defaults.

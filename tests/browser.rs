@@ -12,6 +12,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use vision_chat::api::stream_chat;
 use vision_chat::components::App;
+use vision_chat::connection::Auth;
 use vision_chat_protocol::request::{build_request, RequestOptions, Turn};
 use vision_chat_protocol::stream::Ending;
 use wasm_bindgen::prelude::*;
@@ -136,7 +137,9 @@ async fn streaming_read_survives_awkward_network_splits() {
     let request = build_request(&[Turn::user("Trend?", None)], &RequestOptions { stream: true, ..Default::default() });
     let controller = web_sys::AbortController::new().unwrap();
     let mut seen = Vec::new();
-    let streamed = stream_chat("/test-api", &request, &controller.signal(), |t| seen.push(t.to_owned())).await.unwrap();
+    let streamed = stream_chat("/test-api", &Auth::None, &request, &controller.signal(), |t| seen.push(t.to_owned()))
+        .await
+        .unwrap();
     assert_eq!(streamed.answer.text(), "Umsatz wächst 📈 in Europe.");
     assert_eq!(seen.concat(), "Umsatz wächst 📈 in Europe.");
     assert!(seen.len() >= 2, "text arrives in several reads: {seen:?}");

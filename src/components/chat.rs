@@ -11,6 +11,7 @@ use web_sys::AbortController;
 
 use crate::api;
 use crate::attachment::{refusal_message, Attachment};
+use crate::connection::{auth, direct_network_advice, endpoint_base, Auth, Connection};
 use crate::conversation::{
     final_state, request_turns, retry_delay_ms, ErrorNotice, HistoryItem, MessageState, MAX_AUTO_RETRIES,
 };
@@ -29,6 +30,41 @@ fn load_settings() -> Settings {
         .and_then(|s| s.get_item(SETTINGS_KEY).ok()?)
         .and_then(|raw| serde_json::from_str(&raw).ok())
         .unwrap_or_default()
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+const CONNECTION_KEY: &str = "vision-chat:connection";
+const KEY_KEY: &str = "vision-chat:key";
+
+fn load_connection() -> (Connection, Option<String>) {
+    let connection: Connection = local_storage()
+        .and_then(|s| s.get_item(CONNECTION_KEY).ok()?)
+        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .unwrap_or_default();
+    let key = session_storage()
+        .and_then(|s| s.get_item(KEY_KEY).ok()?)
+        .or_else(|| local_storage().and_then(|s| s.get_item(KEY_KEY).ok()?));
+    (connection, key)
+}
+
+/// Keeps the connection choices in local storage, and the key in session
+/// storage — or, only when the person opted in, in local storage.
+fn store_connection(connection: &Connection, key: Option<&str>) {
+    if let (Some(storage), Ok(raw)) = (local_storage(), serde_json::to_string(connection)) {
+        let _ = storage.set_item(CONNECTION_KEY, &raw);
+    }
+    for storage in [session_storage(), local_storage()].into_iter().flatten() {
+        let _ = storage.remove_item(KEY_KEY);
+    }
+    if let Some(key) = key {
+        let storage = if connection.remember_key { local_storage() } else { session_storage() };
+        if let Some(storage) = storage {
+            let _ = storage.set_item(KEY_KEY, key);
+        }
+    }
 }
 
 fn store_settings(settings: &Settings) {
@@ -104,6 +140,10 @@ pub struct Chat {
     pub viewing: RwSignal<Option<Attachment>>,
     /// Generation settings, as typed (kept in local storage).
     pub settings: RwSignal<Settings>,
+    /// Proxy or direct mode, and the direct endpoint.
+    pub connection: RwSignal<Connection>,
+    /// The key for direct mode (never rendered in full).
+    pub key: RwSignal<Option<String>>,
     pub settings_open: RwSignal<bool>,
     /// Why the last send did not go (settings to fix), if so.
     pub send_problem: RwSignal<Option<String>>,
@@ -122,7 +162,8 @@ pub struct Chat {
 
 impl Chat {
     pub fn new(endpoint: String, limits: Limits) -> Self {
-        Chat {
+        let (connection, key) = load_connection();
+        let chat = Chat {
             endpoint: StoredValue::new(endpoint.trim_end_matches('/').to_owned()),
             limits: StoredValue::new(limits),
             entries: RwSignal::new(Vec::new()),
@@ -132,6 +173,8 @@ impl Chat {
             busy: RwSignal::new(false),
             viewing: RwSignal::new(None),
             settings: RwSignal::new(load_settings()),
+            connection: RwSignal::new(Connection::default()),
+            key: RwSignal::new(None),
             settings_open: RwSignal::new(false),
             send_problem: RwSignal::new(None),
             uid: {
@@ -144,11 +187,49 @@ impl Chat {
             attach_generation: StoredValue::new(0),
             abort: StoredValue::new_local(None),
             stopped: StoredValue::new(false),
-        }
+        };
+        chat.connection.set(connection);
+        chat.key.set(key);
+        chat
     }
 
+    /// The API base in use: the direct endpoint in direct mode (when it is
+    /// valid), else the configured one (the proxy). Tracks the connection.
     pub fn endpoint(&self) -> String {
-        self.endpoint.get_value()
+        self.connection
+            .with(|c| if c.direct { endpoint_base(&c.endpoint).ok() } else { None })
+            .unwrap_or_else(|| self.endpoint.get_value())
+    }
+
+    /// How requests authenticate now.
+    pub fn auth(&self) -> Auth {
+        let direct = self.connection.with_untracked(|c| c.direct);
+        self.key.with_untracked(|k| auth(direct, k.as_deref(), crate::host_token().as_deref()))
+    }
+
+    pub fn direct(&self) -> bool {
+        self.connection.with(|c| c.direct)
+    }
+
+    /// Changes the connection choices and stores them (and the key, as chosen).
+    pub fn update_connection(&self, change: impl FnOnce(&mut Connection, &mut Option<String>)) {
+        let mut connection = self.connection.get_untracked();
+        let mut key = self.key.get_untracked();
+        change(&mut connection, &mut key);
+        key = key.filter(|k| !k.trim().is_empty());
+        store_connection(&connection, key.as_deref());
+        self.connection.set(connection);
+        self.key.set(key);
+    }
+
+    /// The notice for a failed request, with direct mode's network advice.
+    fn notice(&self, explained: &Explained) -> ErrorNotice {
+        let mut notice = ErrorNotice::from(explained);
+        if explained.kind == ErrorKind::Network && self.connection.with_untracked(|c| c.direct) {
+            let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+            notice.advice = direct_network_advice(&self.endpoint(), &origin);
+        }
+        notice
     }
 
     /// Changes the settings and keeps them for the next visit.
@@ -234,7 +315,7 @@ impl Chat {
 
     fn push_error(&self, explained: &Explained, countdown_ms: Option<u64>) -> u64 {
         let entry = self.owned(|| ErrorEntry {
-            notice: StoredValue::new(ErrorNotice::from(explained)),
+            notice: StoredValue::new(self.notice(explained)),
             countdown_ms: RwSignal::new(countdown_ms),
             retryable: explained.retryable(),
         });
@@ -434,10 +515,15 @@ impl Chat {
 
         let chat = *self;
         spawn_local(async move {
-            let endpoint = chat.endpoint();
+            let endpoint = chat.endpoint.with_value(Clone::clone);
+            let endpoint = chat
+                .connection
+                .with_untracked(|c| if c.direct { endpoint_base(&c.endpoint).ok() } else { None })
+                .unwrap_or(endpoint);
+            let auth = chat.auth();
             let mut attempt = 0;
             let result = loop {
-                let result = api::stream_chat(&endpoint, &request, &signal, |fresh| {
+                let result = api::stream_chat(&endpoint, &auth, &request, &signal, |fresh| {
                     answer.text.update(|t| t.push_str(fresh));
                 })
                 .await;

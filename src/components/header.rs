@@ -10,7 +10,9 @@ pub fn Header() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let info = LocalResource::new(move || {
         let endpoint = chat.endpoint();
-        async move { api::fetch_info(&endpoint).await }
+        chat.key.track();
+        let auth = chat.auth();
+        async move { api::fetch_info(&endpoint, &auth).await }
     });
     let model = move || match info.get() {
         None => view! { <span class="vc-muted">"Connecting…"</span> }.into_any(),
@@ -18,7 +20,9 @@ pub fn Header() -> impl IntoView {
             let demo = info.model_provider_name.to_lowercase().contains("demo");
             view! {
                 <span data-testid="model-name" class="vc-model">{info.model_name.clone()}</span>
-                <span class="vc-provider">{info.model_provider_name.clone()}</span>
+                <span class="vc-provider" data-testid="model-details">
+                    {format!("{} · {}", info.model_type, info.model_provider_name)}
+                </span>
                 <Show when=move || demo>
                     <span class="vc-badge" title="No model endpoint is configured on the proxy">"demo"</span>
                 </Show>

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::Chat;
+use crate::connection::{endpoint_base, mask};
 use crate::settings::{Settings, SYSTEM_NOTE};
 
 type Getter = fn(&Settings) -> &String;
@@ -92,6 +93,7 @@ pub fn SettingsPanel() -> impl IntoView {
                 ></textarea>
                 <p class="vc-field-note" id=id("system-note")>{SYSTEM_NOTE}</p>
             </div>
+            <ConnectionFields />
             <fieldset class="vc-extras">
                 <legend>"Extra parameters (sent with extra-parameters: pass-through)"</legend>
                 <div class="vc-check">
@@ -124,5 +126,98 @@ pub fn SettingsPanel() -> impl IntoView {
                 </button>
             </div>
         </form>
+    }
+}
+
+/// Proxy or direct mode; in direct mode the endpoint and the key.
+#[component]
+fn ConnectionFields() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let id = move |name: &str| chat.id(name);
+    let typed_key = RwSignal::new(String::new());
+    let endpoint_problem =
+        move || chat.connection.with(|c| if c.direct { endpoint_base(&c.endpoint).err() } else { None });
+    let save_key = move || {
+        let key = typed_key.get_untracked();
+        if !key.trim().is_empty() {
+            chat.update_connection(|_, k| *k = Some(key.trim().to_owned()));
+            typed_key.set(String::new());
+        }
+    };
+    view! {
+        <fieldset class="vc-extras" data-testid="connection">
+            <legend>"Connection"</legend>
+            <div class="vc-check">
+                <input
+                    id=id("mode-proxy")
+                    type="radio"
+                    name=id("mode")
+                    prop:checked=move || !chat.direct()
+                    on:change=move |_| chat.update_connection(|c, _| c.direct = false)
+                />
+                <label for=id("mode-proxy")>"Through this site's proxy (the key stays on the server)"</label>
+            </div>
+            <div class="vc-check">
+                <input
+                    id=id("mode-direct")
+                    type="radio"
+                    name=id("mode")
+                    prop:checked=move || chat.direct()
+                    on:change=move |_| chat.update_connection(|c, _| c.direct = true)
+                />
+                <label for=id("mode-direct")>"Directly to an endpoint, with my key"</label>
+            </div>
+            <Show when=move || chat.direct()>
+                <div class="vc-field">
+                    <label for=id("endpoint")>"Endpoint URL"</label>
+                    <input
+                        id=id("endpoint")
+                        type="url"
+                        autocomplete="off"
+                        placeholder="https://<deployment>.<region>.inference.ai.azure.com"
+                        aria-invalid=move || endpoint_problem().is_some().to_string()
+                        aria-describedby=id("endpoint-message")
+                        prop:value=move || chat.connection.with(|c| c.endpoint.clone())
+                        on:input:target=move |ev| chat.update_connection(|c, _| c.endpoint = ev.target().value())
+                    />
+                    <p class="vc-field-message" id=id("endpoint-message") role="status">{endpoint_problem}</p>
+                </div>
+                <div class="vc-field">
+                    <label for=id("key")>"Key"</label>
+                    {move || chat.key.with(|k| k.as_deref().map(mask)).map(|masked| view! {
+                        <p class="vc-field-note" data-testid="key-saved">
+                            {format!("Key saved: {masked} ")}
+                            <button type="button" class="vc-md-action" data-testid="forget-key" on:click=move |_| chat.update_connection(|_, k| *k = None)>
+                                "Forget the key"
+                            </button>
+                        </p>
+                    })}
+                    <input
+                        id=id("key")
+                        type="password"
+                        autocomplete="off"
+                        placeholder="paste the key, then Enter"
+                        prop:value=move || typed_key.get()
+                        on:input:target=move |ev| typed_key.set(ev.target().value())
+                        on:change=move |_| save_key()
+                        on:keydown=move |ev| {
+                            if ev.key() == "Enter" {
+                                ev.prevent_default();
+                                save_key();
+                            }
+                        }
+                    />
+                </div>
+                <div class="vc-check">
+                    <input
+                        id=id("remember")
+                        type="checkbox"
+                        prop:checked=move || chat.connection.with(|c| c.remember_key)
+                        on:change:target=move |ev| chat.update_connection(|c, _| c.remember_key = ev.target().checked())
+                    />
+                    <label for=id("remember")>"Remember the key on this device (otherwise it is forgotten when the tab closes)"</label>
+                </div>
+            </Show>
+        </fieldset>
     }
 }

@@ -11,9 +11,16 @@ import http from 'node:http';
  * connection, `{ malformedAt: n }` to send a broken event before piece n,
  * `{ finishReason }` to end with another reason; `undefined` streams normally.
  */
-export async function startFakeUpstream({ answer, pieceSize = 4, delayMs = 0, script = () => undefined }) {
+export async function startFakeUpstream({ answer, pieceSize = 4, delayMs = 0, script = () => undefined, cors = false }) {
   const requests = [];
   const server = http.createServer(async (req, res) => {
+    // `cors`: allow browsers on other origins (for the widget's direct mode).
+    if (cors) {
+      res.setHeader('access-control-allow-origin', '*');
+      res.setHeader('access-control-allow-headers', 'content-type, accept, api-key, authorization, extra-parameters');
+      res.setHeader('access-control-allow-methods', 'GET, POST');
+      if (req.method === 'OPTIONS') { res.writeHead(204); res.end(); return; }
+    }
     let body = '';
     for await (const chunk of req) body += chunk;
     if (req.url.startsWith('/info')) {

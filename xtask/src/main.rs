@@ -149,7 +149,14 @@ fn test(root: &Path, _args: &[String]) -> Result<(), String> {
         run(tools
             .command("node")
             .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
-            .args(["e2e.test.mjs", "images.test.mjs", "answers.test.mjs", "settings.test.mjs", "recovery.test.mjs"])
+            .args([
+                "e2e.test.mjs",
+                "images.test.mjs",
+                "answers.test.mjs",
+                "settings.test.mjs",
+                "recovery.test.mjs",
+                "connection.test.mjs",
+            ])
             .env("VISION_CHAT_PROXY", proxy_binary(root))
             .env("VISION_CHAT_DIST", root.join("dist"))
             .env("CHROMIUM", &tools.chromium)
