@@ -167,7 +167,7 @@ fn ensure_chromium() -> Result<(PathBuf, PathBuf), String> {
     println!("xtask: installing Chromium and chromedriver from Debian");
     run(Command::new("apt-get").args(["update", "-qq"]))?;
     run(Command::new("apt-get")
-        .args(["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"])
+        .args(["install", "-y", "-qq", "chromium", "chromium-driver"])
         .env("DEBIAN_FRONTEND", "noninteractive"))?;
     Ok((chromium, driver))
 }
