@@ -51,6 +51,8 @@ pub struct Config {
     pub upstream_read_timeout: Duration,
     /// One stderr line per API request (method, path, status, time).
     pub log_requests: bool,
+    /// Origins of other sites whose pages may call the API (CORS); none by default.
+    pub allow_origins: Vec<String>,
 }
 
 /// Which endpoint answers.
@@ -70,6 +72,7 @@ impl Default for Config {
             max_body_bytes: 32 * 1024 * 1024,
             upstream_read_timeout: Duration::from_secs(120),
             log_requests: true,
+            allow_origins: Vec::new(),
         }
     }
 }
@@ -84,6 +87,8 @@ OPTIONS:
   --static-dir DIR        the built widget to serve at / (default dist)
   --demo-delay-ms MS      pause between streamed pieces of the demo endpoint (default 25)
   --max-body-bytes N      largest request body accepted (default 33554432)
+  --allow-origin ORIGIN   let pages from ORIGIN (https://host[:port]) call the API; repeatable;
+                          none by default
   -h, --help              this text
 
 ENVIRONMENT:
@@ -160,6 +165,10 @@ impl Config {
                 "--static-dir" => config.static_dir = PathBuf::from(value()?),
                 "--demo-delay-ms" => config.demo.delay = Duration::from_millis(number(&flag, &value()?)?),
                 "--max-body-bytes" => config.max_body_bytes = number(&flag, &value()?)? as usize,
+                "--allow-origin" => {
+                    let v = value()?;
+                    config.allow_origins.push(origin(&flag, &v)?);
+                }
                 _ => return Err(ConfigError::Unknown(arg)),
             }
         }
@@ -183,6 +192,24 @@ impl Config {
         }
         Ok(Parsed::Run(Box::new(config)))
     }
+}
+
+/// An origin as browsers send it: scheme, host and optional port, nothing else.
+fn origin(flag: &str, value: &str) -> Result<String, ConfigError> {
+    let v = value.trim().trim_end_matches('/');
+    let invalid = |reason: &str| ConfigError::Invalid {
+        flag: flag.to_owned(),
+        value: value.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let rest = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"))
+        .ok_or_else(|| invalid("an origin starts with https:// or http://"))?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '*', ' ']) {
+        return Err(invalid("an origin is scheme://host[:port], without a path or wildcard"));
+    }
+    Ok(v.to_ascii_lowercase())
 }
 
 fn number(flag: &str, value: &str) -> Result<u64, ConfigError> {
@@ -254,5 +281,11 @@ mod tests {
             ConfigError::BadEndpoint(_)
         ));
         assert!(matches!(parse(&["--help"], &[]).unwrap(), Parsed::Help));
+        assert!(matches!(parse(&["--allow-origin", "https://a/b"], &[]).unwrap_err(), ConfigError::Invalid { .. }));
+        assert!(matches!(parse(&["--allow-origin", "*"], &[]).unwrap_err(), ConfigError::Invalid { .. }));
+        let c =
+            run(parse(&["--allow-origin", "https://Intranet.example/", "--allow-origin=http://localhost:3000"], &[]));
+        assert_eq!(c.allow_origins, ["https://intranet.example", "http://localhost:3000"]);
+        assert!(run(parse(&[], &[])).allow_origins.is_empty(), "nothing is allowed by default");
     }
 }

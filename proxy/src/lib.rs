@@ -13,7 +13,7 @@ mod upstream;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,6 +21,7 @@ use axum::Router;
 use bytes::Bytes;
 use tower::Layer;
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -40,6 +41,7 @@ pub fn router(config: Config) -> Router {
     let static_files = ServeDir::new(&config.static_dir).append_index_html_on_directories(true);
     let max_body = config.max_body_bytes;
     let log_requests = config.log_requests;
+    let cors = cors_layer(&config.allow_origins);
     let state = Arc::new(AppState { config, upstream });
 
     let api = Router::new()
@@ -51,6 +53,10 @@ pub fn router(config: Config) -> Router {
             HeaderValue::from_static("no-store"),
         ))
         .with_state(state);
+    let api = match cors {
+        Some(cors) => api.layer(cors),
+        None => api,
+    };
 
     let router = Router::new()
         .merge(api)
@@ -65,6 +71,23 @@ pub fn router(config: Config) -> Router {
     } else {
         router
     }
+}
+
+/// CORS for the API, only for the origins given (`--allow-origin`). Pages
+/// elsewhere send no secret (the proxy holds it), so no credentials are allowed.
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::CONTENT_TYPE, header::ACCEPT, HeaderName::from_static("extra-parameters")])
+            .expose_headers([HeaderName::from_static("retry-after"), HeaderName::from_static("retry-after-ms")])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }
 
 async fn info(State(state): State<Arc<AppState>>) -> Response {
