@@ -5,7 +5,7 @@ mod common;
 
 use std::net::SocketAddr;
 
-use common::client;
+use common::{client, spawn_config};
 use vision_chat_proxy::Config;
 
 async fn proxy(allow: &[&str]) -> SocketAddr {
@@ -15,10 +15,7 @@ async fn proxy(allow: &[&str]) -> SocketAddr {
         log_requests: false,
         ..Config::default()
     };
-    let listener = tokio::net::TcpListener::bind(config.listen).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(vision_chat_proxy::serve(listener, config, std::future::pending()));
-    addr
+    spawn_config(config).await
 }
 
 async fn preflight(addr: SocketAddr, origin: &str) -> reqwest::Response {

@@ -38,7 +38,7 @@ let proxy;
 let demo;
 before(async () => {
   fake = await startFakeUpstream({ answer: () => HOSTILE, pieceSize: 4 });
-  proxy = await startProxy({ env: { AZURE_INFERENCE_ENDPOINT: fake.url, AZURE_INFERENCE_CREDENTIAL: 'k' } });
+  proxy = await startProxy({ upstream: fake.url });
   // Slow enough that Stop can be reached while the answer streams.
   demo = await startProxy({ demoDelayMs: 30 });
   browser = await launchBrowser();

@@ -117,7 +117,7 @@ async function streaming() {
   for (const kb of [10, 50, 200]) {
     const markdown = mixedMarkdown(kb * 1000);
     const fake = await startFakeUpstream({ answer: () => markdown, pieceSize: 4 });
-    const proxy = await startProxy({ env: { AZURE_INFERENCE_ENDPOINT: fake.url, AZURE_INFERENCE_CREDENTIAL: 'bench' } });
+    const proxy = await startProxy({ upstream: fake.url });
     const page = await browser.newPage();
     await page.goto(proxy.url);
     await page.getByTestId('model-name').waitFor();

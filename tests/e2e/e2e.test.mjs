@@ -123,9 +123,7 @@ test('an unreachable upstream is explained and the draft survives', async () => 
       srv.close(() => resolve(port));
     });
   });
-  const broken = await startProxy({
-    env: { AZURE_INFERENCE_ENDPOINT: `http://127.0.0.1:${closed}`, AZURE_INFERENCE_CREDENTIAL: 'e2e-secret-key' },
-  });
+  const broken = await startProxy({ upstream: `http://127.0.0.1:${closed}`, key: 'e2e-secret-key' });
   try {
     const { page } = await openWidget(browser, broken.url);
     assert.equal(await page.getByTestId('model-name').textContent(), 'Model unavailable');

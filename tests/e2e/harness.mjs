@@ -15,8 +15,12 @@ if (!PROXY || !DIST) {
 const running = new Set();
 process.on('exit', () => { for (const p of running) p.kill('SIGKILL'); });
 
-/** Starts the proxy; resolves once it prints its address. */
-export async function startProxy({ demoDelayMs = 40, env = {}, args = [] } = {}) {
+/**
+ * Starts the proxy; resolves once it prints its address. `upstream`: a base
+ * URL to forward to (with `key` as its credential); without it, demo mode.
+ */
+export async function startProxy({ demoDelayMs = 40, upstream, key = 'test-key', env = {}, args = [] } = {}) {
+  if (upstream) env = { AZURE_INFERENCE_ENDPOINT: upstream, AZURE_INFERENCE_CREDENTIAL: key, ...env };
   const child = spawn(PROXY, ['--listen', '127.0.0.1:0', '--static-dir', DIST, '--demo-delay-ms', String(demoDelayMs), ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,7 +16,7 @@ let fake;
 let proxy;
 before(async () => {
   fake = await startFakeUpstream({ answer: () => ANSWER, delayMs: 5, script: (_, i) => plans[i] });
-  proxy = await startProxy({ env: { AZURE_INFERENCE_ENDPOINT: fake.url, AZURE_INFERENCE_CREDENTIAL: 'k' } });
+  proxy = await startProxy({ upstream: fake.url });
   browser = await launchBrowser();
 });
 after(async () => {

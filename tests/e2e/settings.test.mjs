@@ -11,7 +11,7 @@ let fake;
 let proxy;
 before(async () => {
   fake = await startFakeUpstream({ answer: () => 'Fine.' });
-  proxy = await startProxy({ env: { AZURE_INFERENCE_ENDPOINT: fake.url, AZURE_INFERENCE_CREDENTIAL: 'k' } });
+  proxy = await startProxy({ upstream: fake.url });
   browser = await launchBrowser();
 });
 after(async () => {

@@ -34,6 +34,11 @@ pub async fn spawn_proxy_with(upstream: Option<String>, credential: Credential, 
         max_body_bytes: 1024 * 1024,
         ..Config::default()
     };
+    spawn_config(config).await
+}
+
+/// Starts the proxy with a whole configuration (its `listen` address is used).
+pub async fn spawn_config(config: Config) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind(config.listen).await.expect("bind loopback");
     let addr = listener.local_addr().expect("local addr");
     tokio::spawn(vision_chat_proxy::serve(listener, config, std::future::pending()));
