@@ -1,5 +1,7 @@
-//! The stand-alone page's entry point (built by Trunk).
+//! The widget's WebAssembly entry point. `js/vision-chat.js` defines the
+//! `<vision-chat>` element, loads this module and mounts an
+//! [`vision_chat::element::Widget`] per element.
 
 fn main() {
-    vision_chat::mount_into_page();
+    vision_chat::element::start();
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use vision_chat::api::stream_chat;
-use vision_chat::components::App;
+use vision_chat::components::{App, Chat, HostConfig};
 use vision_chat::connection::Auth;
 use vision_chat_protocol::request::{build_request, RequestOptions, Turn};
 use vision_chat_protocol::stream::Ending;
@@ -83,7 +83,7 @@ fn mount_widget() -> HtmlElement {
     let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&host).unwrap();
     let el = host.clone();
-    leptos::mount::mount_to(el, || view! { <App endpoint="/test-api" /> }).forget();
+    leptos::mount::mount_to(el, || view! { <App chat=Chat::new(HostConfig::new("/test-api")) /> }).forget();
     host
 }
 

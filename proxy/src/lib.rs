@@ -42,6 +42,7 @@ pub fn router(config: Config) -> Router {
     let max_body = config.max_body_bytes;
     let log_requests = config.log_requests;
     let cors = cors_layer(&config.allow_origins);
+    let csp = page_policy(&config.allow_origins);
     let state = Arc::new(AppState { config, upstream });
 
     let api = Router::new()
@@ -62,6 +63,10 @@ pub fn router(config: Config) -> Router {
         .merge(api)
         .route("/healthz", get(|| async { "ok\n" }))
         .fallback_service(CompressionLayer::new().layer(static_files))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let csp = csp.clone();
+            async move { with_page_policy(next.run(request).await, csp) }
+        }))
         .layer(SetResponseHeaderLayer::if_not_present(
             axum::http::header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -71,6 +76,39 @@ pub fn router(config: Config) -> Router {
     } else {
         router
     }
+}
+
+/// The Content Security Policy of the pages the proxy serves. No inline
+/// script or style, no eval (WebAssembly compiles with 'wasm-unsafe-eval').
+/// Requests may go to this origin, to https endpoints (direct mode) and to
+/// loopback (local model servers), never to plain-http remote hosts, which
+/// would see the key. Images in answers load from https only when clicked.
+/// Pages may be framed by this origin and the `--allow-origin` hosts only.
+fn page_policy(allow_origins: &[String]) -> HeaderValue {
+    let mut ancestors = String::from("'self'");
+    for origin in allow_origins {
+        ancestors.push(' ');
+        ancestors.push_str(origin);
+    }
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data: blob: https:; connect-src 'self' https: http://127.0.0.1:* http://localhost:*; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
+    );
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+}
+
+/// Adds the page policy to HTML responses.
+fn with_page_policy(mut response: Response, policy: HeaderValue) -> Response {
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
 }
 
 /// CORS for the API, only for the origins given (`--allow-origin`). Pages

@@ -3,18 +3,19 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use vision_chat_protocol::error::{ErrorKind, Explained};
-use vision_chat_protocol::image::Limits;
 use vision_chat_protocol::request::{build_request, RequestOptions};
 use vision_chat_protocol::stream::ChoiceText;
 use vision_chat_protocol::wire::{Role, Usage};
 use web_sys::AbortController;
 
+use super::HostConfig;
 use crate::api;
 use crate::attachment::{refusal_message, Attachment};
 use crate::connection::{auth, direct_network_advice, endpoint_base, Auth, Connection};
 use crate::conversation::{
     final_state, request_turns, retry_delay_ms, ErrorNotice, HistoryItem, MessageState, MAX_AUTO_RETRIES,
 };
+use crate::host::{ErrorDetail, MessageDetail};
 use crate::image_prep;
 use crate::settings::Settings;
 
@@ -129,8 +130,8 @@ pub enum AttachNote {
 /// The conversation and the request in flight.
 #[derive(Clone, Copy)]
 pub struct Chat {
-    endpoint: StoredValue<String>,
-    limits: StoredValue<Limits>,
+    /// What the host page configured (attributes, token); live.
+    pub host: HostConfig,
     pub entries: RwSignal<Vec<Entry>>,
     pub draft: RwSignal<String>,
     pub pending: RwSignal<Option<Attachment>>,
@@ -161,11 +162,10 @@ pub struct Chat {
 }
 
 impl Chat {
-    pub fn new(endpoint: String, limits: Limits) -> Self {
+    pub fn new(host: HostConfig) -> Self {
         let (connection, key) = load_connection();
         let chat = Chat {
-            endpoint: StoredValue::new(endpoint.trim_end_matches('/').to_owned()),
-            limits: StoredValue::new(limits),
+            host,
             entries: RwSignal::new(Vec::new()),
             draft: RwSignal::new(String::new()),
             pending: RwSignal::new(None),
@@ -198,13 +198,13 @@ impl Chat {
     pub fn endpoint(&self) -> String {
         self.connection
             .with(|c| if c.direct { endpoint_base(&c.endpoint).ok() } else { None })
-            .unwrap_or_else(|| self.endpoint.get_value())
+            .unwrap_or_else(|| self.host.endpoint.get())
     }
 
     /// How requests authenticate now.
     pub fn auth(&self) -> Auth {
         let direct = self.connection.with_untracked(|c| c.direct);
-        self.key.with_untracked(|k| auth(direct, k.as_deref(), crate::host_token().as_deref()))
+        self.key.with_untracked(|k| self.host.token.with_untracked(|t| auth(direct, k.as_deref(), t.as_deref())))
     }
 
     pub fn direct(&self) -> bool {
@@ -384,7 +384,7 @@ impl Chat {
         self.attach_note.set(AttachNote::Preparing(name.clone()));
         let chat = *self;
         spawn_local(async move {
-            let limits = chat.limits.get_value();
+            let limits = chat.host.limits.get_untracked();
             let result = image_prep::prepare(&file, &name, &limits).await;
             if chat.attach_generation.get_value() != generation {
                 return; // A newer file was offered meanwhile.
@@ -515,11 +515,7 @@ impl Chat {
 
         let chat = *self;
         spawn_local(async move {
-            let endpoint = chat.endpoint.with_value(Clone::clone);
-            let endpoint = chat
-                .connection
-                .with_untracked(|c| if c.direct { endpoint_base(&c.endpoint).ok() } else { None })
-                .unwrap_or(endpoint);
+            let endpoint = untrack(|| chat.endpoint());
             let auth = chat.auth();
             let mut attempt = 0;
             let result = loop {
@@ -554,10 +550,14 @@ impl Chat {
                 }
             };
             let stopped = chat.stopped.get_value();
+            let mut event = None;
             match result {
                 Ok(streamed) => {
                     let reason = streamed.answer.choice(0).and_then(|c| c.finish_reason.as_ref());
-                    answer.state.set(final_state(&streamed.ending, stopped, reason));
+                    let state = final_state(&streamed.ending, stopped, reason);
+                    let detail = MessageDetail::new(answer.text.get_untracked(), &state, streamed.answer.usage);
+                    event = Some(("vision-chat:message", serde_json::to_value(detail)));
+                    answer.state.set(state);
                     answer.usage.set(streamed.answer.usage);
                     let more = streamed.answer.choices.len() > 1
                         || streamed.answer.choices.iter().any(|c| !c.tokens.is_empty());
@@ -583,11 +583,16 @@ impl Chat {
                     // Stopping is no error, but a cancelled retry still says why it waited.
                     if !stopped || attempt > 0 {
                         chat.push_error(&explained, None);
+                        event = Some(("vision-chat:error", serde_json::to_value(ErrorDetail::from(&explained))));
                     }
                 }
             }
             chat.abort.set_value(None);
             chat.busy.set(false);
+            // Last, so that a host reacting to the event can send again.
+            if let Some((name, Ok(detail))) = event {
+                chat.host.emit(name, &detail);
+            }
         });
     }
 

@@ -9,7 +9,21 @@ use crate::conversation::enter_sends;
 #[component]
 pub fn Composer() -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let host = chat.host;
     let file_input = NodeRef::<leptos::html::Input>::new();
+    let input = NodeRef::<leptos::html::Textarea>::new();
+    // A launcher's panel opens at the composer.
+    Effect::new(move |was_open: Option<bool>| {
+        let open = host.open.get();
+        if open && was_open == Some(false) {
+            request_animation_frame(move || {
+                if let Some(input) = input.get_untracked() {
+                    let _ = input.focus();
+                }
+            });
+        }
+        open
+    });
     let on_keydown = move |ev: web_sys::KeyboardEvent| {
         if enter_sends(&ev.key(), ev.shift_key(), ev.is_composing()) {
             ev.prevent_default();
@@ -24,7 +38,7 @@ pub fn Composer() -> impl IntoView {
         }
     };
     view! {
-        <form class="vc-composer" on:submit=move |ev| { ev.prevent_default(); chat.send(); }>
+        <form class="vc-composer" part="composer" on:submit=move |ev| { ev.prevent_default(); chat.send(); }>
             <AttachmentPreview />
             <AttachNoteLine />
             {move || chat.send_problem.get().map(|p| view! {
@@ -50,6 +64,7 @@ pub fn Composer() -> impl IntoView {
                 <button
                     type="button"
                     class="vc-button vc-attach"
+                    part="attach"
                     data-testid="attach"
                     title="Attach an image (or drop or paste one)"
                     on:click=move |_| {
@@ -61,13 +76,15 @@ pub fn Composer() -> impl IntoView {
                     <span aria-hidden="true">"+"</span>
                     <span class="vc-visually-hidden">"Attach an image"</span>
                 </button>
-                <label class="vc-visually-hidden" for="vc-composer-input">"Message"</label>
+                <label class="vc-visually-hidden" for=chat.id("composer-input")>"Message"</label>
                 <textarea
-                    id="vc-composer-input"
+                    id=chat.id("composer-input")
                     class="vc-input"
+                    part="input"
                     data-testid="composer-input"
                     rows="2"
-                    placeholder="Ask about a chart… (drop, paste or attach an image)"
+                    node_ref=input
+                    placeholder=move || host.placeholder.get().unwrap_or_else(|| host.strings().placeholder.to_owned())
                     prop:value=move || chat.draft.get()
                     on:input:target=move |ev| chat.draft.set(ev.target().value())
                     on:keydown=on_keydown
@@ -77,12 +94,12 @@ pub fn Composer() -> impl IntoView {
                     <Show
                         when=move || chat.busy.get()
                         fallback=move || view! {
-                            <button type="submit" class="vc-button vc-primary" data-testid="send" disabled=move || !chat.can_send()>
+                            <button type="submit" class="vc-button vc-primary" part="send" data-testid="send" disabled=move || !chat.can_send()>
                                 "Send"
                             </button>
                         }
                     >
-                        <button type="button" class="vc-button" data-testid="stop" on:click=move |_| chat.stop()>
+                        <button type="button" class="vc-button" part="stop" data-testid="stop" on:click=move |_| chat.stop()>
                             "Stop"
                         </button>
                     </Show>

@@ -2,15 +2,19 @@
 
 use leptos::prelude::*;
 
-use super::Chat;
+use super::{Chat, ClosePanel};
 use crate::api;
+use crate::host::Mode;
 
 #[component]
 pub fn Header() -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let host = chat.host;
+    let close = expect_context::<ClosePanel>().0;
     let info = LocalResource::new(move || {
         let endpoint = chat.endpoint();
         chat.key.track();
+        host.token.track();
         let auth = chat.auth();
         async move { api::fetch_info(&endpoint, &auth).await }
     });
@@ -36,8 +40,10 @@ pub fn Header() -> impl IntoView {
         .into_any(),
     };
     view! {
-        <header class="vc-header">
-            <h2 class="vc-title">"Vision chat"</h2>
+        <header class="vc-header" part="header">
+            <h2 class="vc-title" part="title" data-testid="title">
+                {move || host.title.get().unwrap_or_else(|| host.strings().title.to_owned())}
+            </h2>
             <div class="vc-model-line">{model}</div>
             <button
                 type="button"
@@ -58,6 +64,17 @@ pub fn Header() -> impl IntoView {
             >
                 {move || if chat.settings.with(|s| s.is_default()) { "Settings" } else { "Settings •" }}
             </button>
+            <Show when=move || host.mode.get() == Mode::Launcher>
+                <button
+                    type="button"
+                    class="vc-button vc-header-button"
+                    data-testid="close"
+                    aria-label=move || host.strings().close_chat
+                    on:click=move |_| close.run(())
+                >
+                    <span aria-hidden="true">"×"</span>
+                </button>
+            </Show>
         </header>
     }
 }

@@ -42,7 +42,7 @@ pub fn MessageList() -> impl IntoView {
         }
     });
     view! {
-        <div class="vc-log" role="log" aria-live="polite" aria-label="Conversation" node_ref=log on:scroll=on_scroll>
+        <div class="vc-log" part="log" role="log" aria-live="polite" aria-label="Conversation" node_ref=log on:scroll=on_scroll>
             <Show when=move || chat.entries.with(Vec::is_empty)>
                 <p class="vc-empty">"Ask about a chart. Enter sends, Shift+Enter starts a new line."</p>
             </Show>
@@ -69,6 +69,7 @@ fn Message(id: u64, entry: MessageEntry) -> impl IntoView {
     view! {
         <article
             class="vc-message"
+            part=format!("message {role}-message")
             data-testid="message"
             data-role=role
             data-state=move || state.with(MessageState::name)

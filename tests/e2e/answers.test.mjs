@@ -112,17 +112,17 @@ test('code can be copied and a table copied or downloaded as CSV, by keyboard al
   // Keyboard only: Shift+Tab from the composer to Attach, Enter picks a file.
   await page.getByTestId('composer-input').focus();
   await page.keyboard.press('Shift+Tab');
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'attach');
+  assert.equal(await page.evaluate(() => vcActive()?.dataset.testid), 'attach');
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
   await chooser.setFiles(FIXTURE);
   await page.getByTestId('attachment-preview').waitFor();
   await page.getByTestId('composer-input').focus();
   await page.keyboard.type('What does it show?');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => document.querySelector('[data-role="assistant"] [data-testid="message-content"]')?.textContent.length > 20);
+  await page.waitForFunction(() => vcRoot().querySelector('[data-role="assistant"] [data-testid="message-content"]')?.textContent.length > 20);
   // While it streams, Tab reaches Stop; Enter stops.
   await page.keyboard.press('Tab');
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'stop');
+  assert.equal(await page.evaluate(() => vcActive()?.dataset.testid), 'stop');
   await page.keyboard.press('Enter');
   await page.locator('[data-role="assistant"][data-state="stopped"]').waitFor();
 
@@ -134,7 +134,7 @@ test('code can be copied and a table copied or downloaded as CSV, by keyboard al
   const focusAction = async (action) => {
     for (let i = 0; i < 60; i++) {
       await page.keyboard.press('Shift+Tab');
-      if (await page.evaluate((a) => document.activeElement?.dataset.action === a, action)) return;
+      if (await page.evaluate((a) => vcActive()?.dataset.action === a, action)) return;
     }
     assert.fail(`${action} not reachable by keyboard`);
   };
@@ -155,7 +155,7 @@ test('code can be copied and a table copied or downloaded as CSV, by keyboard al
 
   const [download] = await Promise.all([page.waitForEvent('download'), (async () => {
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.dataset.action), 'download-csv');
+    assert.equal(await page.evaluate(() => vcActive()?.dataset.action), 'download-csv');
     await page.keyboard.press('Enter');
   })()]);
   assert.equal(download.suggestedFilename(), 'table.csv');
@@ -164,7 +164,8 @@ test('code can be copied and a table copied or downloaded as CSV, by keyboard al
 
 for (const scheme of ['light', 'dark']) {
   test(`axe-core finds no accessibility violations (${scheme} theme; image, table, code, settings with an error)`, async () => {
-    const page = await browser.newPage({ colorScheme: scheme });
+    // axe is injected as an inline script, which the page's CSP refuses.
+    const page = await browser.newPage({ colorScheme: scheme, bypassCSP: true });
     await page.goto(demo.url);
     await page.getByTestId('model-name').waitFor();
     await page.getByTestId('file-input').setInputFiles(FIXTURE);

@@ -54,20 +54,20 @@ async function imagePreparation() {
         const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
         const dt = new DataTransfer();
         dt.items.add(new File([data], name));
-        document.querySelector('[data-testid="remove-attachment"]')?.click();
+        vcRoot().querySelector('[data-testid="remove-attachment"]')?.click();
         await new Promise((r) => setTimeout(r, 50));
         // Main-thread responsiveness: the longest frame (gap between animation
         // frames). A busier probe would starve Chromium's idle-time image encoder.
         let longest = 0, last = performance.now(), running = true;
         const frame = (now) => { longest = Math.max(longest, now - last); last = now; if (running) requestAnimationFrame(frame); };
         requestAnimationFrame(frame);
-        const zone = document.querySelector('[data-testid="drop-zone"]');
+        const zone = vcRoot().querySelector('[data-testid="drop-zone"]');
         const start = performance.now();
         const done = new Promise((resolve) => {
           const check = () => {
-            const p = document.querySelector('[data-testid="attachment-preview"]');
+            const p = vcRoot().querySelector('[data-testid="attachment-preview"]');
             if (p && p.querySelector('.vc-preview-name')?.textContent === name) { resolve(p); return true; }
-            const e = document.querySelector('[data-testid="attachment-error"]');
+            const e = vcRoot().querySelector('[data-testid="attachment-error"]');
             if (e && e.textContent.includes(name)) { resolve(e); return true; }
             return false;
           };

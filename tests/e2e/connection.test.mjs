@@ -44,7 +44,7 @@ test('direct mode sends the key as api-key, keeps it in session storage and neve
   await goDirect(page, open.url);
   assert.equal(await page.getByTestId('key-saved').textContent().then((t) => t.includes('••••1234')), true);
   assert.equal(await page.getByTestId('connection').getByLabel('Key', { exact: true }).inputValue(), '');
-  await page.waitForFunction(() => document.querySelector('[data-testid="model-name"]')?.textContent === 'fake-phi');
+  await page.waitForFunction(() => vcRoot().querySelector('[data-testid="model-name"]')?.textContent === 'fake-phi');
   assert.match(await page.getByTestId('model-details').textContent(), /chat-completions · test double/);
   await ask(page, 'hello directly');
   await page.getByTestId('usage').waitFor();
@@ -67,7 +67,7 @@ test('direct mode sends the key as api-key, keeps it in session storage and neve
 test('a bearer token handed over by the host page replaces the key', async () => {
   const { page } = await openWidget(browser, demo.url);
   await goDirect(page, open.url);
-  await page.evaluate(() => window.wasmBindings.set_token('entra-token-xyz'));
+  await page.evaluate(() => document.querySelector('vision-chat').setToken('entra-token-xyz'));
   await ask(page, 'with a token');
   await page.getByTestId('usage').waitFor();
   const sent = open.requests.at(-1);
@@ -86,6 +86,6 @@ test('an endpoint that refuses the browser (CORS) is explained and the draft sta
   assert.equal(await page.getByTestId('composer-input').inputValue(), 'will this work?');
   // Back to the proxy: it works again, and no key is sent there.
   await page.getByTestId('connection').getByLabel(/Through this site's proxy/).check();
-  await page.waitForFunction(() => document.querySelector('[data-testid="model-name"]')?.textContent === 'vision-chat-demo');
+  await page.waitForFunction(() => vcRoot().querySelector('[data-testid="model-name"]')?.textContent === 'vision-chat-demo');
   await page.close();
 });

@@ -71,7 +71,7 @@ test('the history goes with the next question', async () => {
     await input.fill(question);
     await input.press('Enter');
     await page.getByTestId('send').waitFor();
-    await page.waitForFunction(() => !document.querySelector('[data-testid="stop"]'));
+    await page.waitForFunction(() => !vcRoot().querySelector('[data-testid="stop"]'));
   }
   const last = await assistantContent(page).nth(1).textContent();
   assert.match(last, /Turns3 \(2 from you, 1 from the assistant\)/);
@@ -99,7 +99,7 @@ test('Stop mid-stream keeps the partial answer, marked as stopped', async () => 
   await input.press('Enter');
   const answer = assistantContent(page).first();
   await page.waitForFunction(() => {
-    const el = document.querySelector('[data-role="assistant"] [data-testid="message-content"]');
+    const el = vcRoot().querySelector('[data-role="assistant"] [data-testid="message-content"]');
     return el && el.textContent.length > 30;
   });
   await page.getByTestId('stop').click();

@@ -51,12 +51,40 @@ export async function startProxy({ demoDelayMs = 40, upstream, key = 'test-key',
   };
 }
 
+/**
+ * Installed in every page: the widget lives in the open shadow root of a
+ * <vision-chat> element, so page scripts reach it through these.
+ * `vcRoot(i)`: the i-th element's shadow root; `vcActive()`: the focused
+ * element, through shadow roots.
+ */
+function shadowHelpers() {
+  window.vcRoot = (i = 0) => document.querySelectorAll('vision-chat')[i]?.shadowRoot ?? document;
+  window.vcActive = () => {
+    let active = document.activeElement;
+    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+    return active;
+  };
+}
+
 export async function launchBrowser() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    await context.addInitScript(shadowHelpers);
+    return context;
+  };
+  browser.newPage = async (options) => {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    page.once('close', () => context.close().catch(() => {}));
+    return page;
+  };
+  return browser;
 }
 
 /** A page that fails the test on any uncaught page error. */

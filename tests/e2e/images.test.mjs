@@ -28,8 +28,8 @@ async function dropFile(page, name, { bytes, type = '' } = {}) {
     const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const dt = new DataTransfer();
     dt.items.add(new File([data], name, { type }));
-    const zone = document.querySelector('[data-testid="drop-zone"]');
-    const target = document.querySelector('[data-testid="message-content"]') || zone;
+    const zone = vcRoot().querySelector('[data-testid="drop-zone"]');
+    const target = vcRoot().querySelector('[data-testid="message-content"]') || zone;
     for (const kind of ['dragenter', 'dragover']) {
       target.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: dt }));
     }
@@ -43,7 +43,7 @@ async function pasteFile(page, name, type) {
     const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const dt = new DataTransfer();
     dt.items.add(new File([data], name, { type }));
-    const input = document.querySelector('[data-testid="composer-input"]');
+    const input = vcRoot().querySelector('[data-testid="composer-input"]');
     const ev = new ClipboardEvent('paste', { bubbles: true, cancelable: true, clipboardData: dt });
     input.dispatchEvent(ev);
     return ev.defaultPrevented;
@@ -69,7 +69,7 @@ async function preview(page) {
 async function sendAndWait(page) {
   const before = await page.getByTestId('usage').count();
   await page.getByTestId('send').click();
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="usage"]').length > n, before, { timeout: 20000 });
+  await page.waitForFunction((n) => vcRoot().querySelectorAll('[data-testid="usage"]').length > n, before, { timeout: 20000 });
   return page.locator('[data-role="assistant"] [data-testid="message-content"]').last().textContent();
 }
 
@@ -174,7 +174,7 @@ test('bad files are refused with their own message and the draft and image survi
     await dropFile(page, name, { type });
     const error = page.getByTestId('attachment-error');
     await error.waitFor();
-    await page.waitForFunction((n) => document.querySelector('[data-testid="attachment-error"]')?.textContent.includes(n), name);
+    await page.waitForFunction((n) => vcRoot().querySelector('[data-testid="attachment-error"]')?.textContent.includes(n), name);
     assert.match(await error.textContent(), message, name);
     assert.equal(await input.inputValue(), 'My question, typed before the mistake', `${name}: the draft survives`);
     assert.deepEqual(await preview(page), kept, `${name}: the pending image survives`);
@@ -184,13 +184,8 @@ test('bad files are refused with their own message and the draft and image survi
 });
 
 test('an oversize file is refused from its size alone (limit set by the host attribute)', async () => {
-  const page = await browser.newPage();
-  const html = (await (await fetch(demo.url)).text())
-    .replace('data-endpoint="/api"', 'data-endpoint="/api" data-max-image-bytes="50000"');
-  assert.match(html, /data-max-image-bytes="50000"/);
-  await page.route(demo.url, (route) => route.fulfill({ body: html, contentType: 'text/html' }));
-  await page.goto(demo.url);
-  await page.getByTestId('model-name').waitFor();
+  const { page } = await openWidget(browser, demo.url);
+  await page.evaluate(() => document.querySelector('vision-chat').setAttribute('max-image-bytes', '50000'));
   await page.getByTestId('composer-input').fill('draft');
   await dropFile(page, 'revenue-by-region.png', { type: 'image/png' });
   const error = page.getByTestId('attachment-error');
@@ -212,10 +207,10 @@ test('paste from the clipboard and keyboard-only picking both attach', async () 
   // Keyboard only: Tab to Attach, Enter opens the file chooser.
   await page.getByTestId('composer-input').focus();
   await page.keyboard.press('Shift+Tab');
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'attach');
+  assert.equal(await page.evaluate(() => vcActive()?.dataset.testid), 'attach');
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
   await chooser.setFiles(fixture('revenue-by-region.png'));
-  await page.waitForFunction(() => document.querySelector('[data-testid="attachment-preview"]')?.dataset.width === '990');
+  await page.waitForFunction(() => vcRoot().querySelector('[data-testid="attachment-preview"]')?.dataset.width === '990');
   assert.match(await page.locator('.vc-attach-note').textContent(), /replaced the previous image/);
   p = await preview(page);
   assert.deepEqual([p.width, p.height, p.format], [990, 550, 'image/png']);

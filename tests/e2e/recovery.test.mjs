@@ -56,7 +56,7 @@ test('each error status is explained and the draft and image stay in the compose
     await p.getByTestId('composer-input').fill(`question for ${plan.status}`);
     await p.getByTestId('composer-input').press('Enter');
     const row = p.getByTestId('error').last();
-    await p.waitForFunction((re) => new RegExp(re).test([...document.querySelectorAll('[data-testid="error"]')].at(-1)?.textContent ?? ''), headline.source);
+    await p.waitForFunction((re) => new RegExp(re).test([...vcRoot().querySelectorAll('[data-testid="error"]')].at(-1)?.textContent ?? ''), headline.source);
     assert.match(await row.textContent(), advice);
     assert.equal(await p.getByTestId('composer-input').inputValue(), `question for ${plan.status}`);
     assert.equal(await p.getByTestId('attachment-preview').getAttribute('data-width'), '800');
@@ -146,7 +146,7 @@ test('copy, regenerate, edit and resend, clear', async () => {
     await p.getByTestId('composer-input').fill(q);
     await p.getByTestId('composer-input').press('Enter');
     await p.getByTestId('send').waitFor();
-    await p.waitForFunction(() => !document.querySelector('[data-state="streaming"]'));
+    await p.waitForFunction(() => !vcRoot().querySelector('[data-state="streaming"]'));
   }
   // Copy gives the answer's markdown source.
   await p.locator('[data-role="assistant"]').last().getByTestId('copy-message').click();
@@ -155,7 +155,7 @@ test('copy, regenerate, edit and resend, clear', async () => {
   // Regenerate asks again with the same history.
   const before = fake.requests.length;
   await p.getByTestId('regenerate').click();
-  await p.waitForFunction(() => !document.querySelector('[data-state="streaming"]') && document.querySelectorAll('[data-testid="usage"]').length === 2);
+  await p.waitForFunction(() => !vcRoot().querySelector('[data-state="streaming"]') && vcRoot().querySelectorAll('[data-testid="usage"]').length === 2);
   assert.equal(fake.requests.length, before + 1);
   assert.deepEqual(fake.requests.at(-1).body.messages.map((m) => m.role), ['user', 'assistant', 'user']);
   assert.equal(await p.getByTestId('message').count(), 4);
@@ -164,7 +164,7 @@ test('copy, regenerate, edit and resend, clear', async () => {
   await p.locator('[data-role="user"]').first().getByTestId('edit-message').click();
   await p.getByTestId('edit-input').fill('first question, edited');
   await p.getByTestId('save-edit').click();
-  await p.waitForFunction(() => !document.querySelector('[data-state="streaming"]') && document.querySelectorAll('[data-testid="message"]').length === 2);
+  await p.waitForFunction(() => !vcRoot().querySelector('[data-state="streaming"]') && vcRoot().querySelectorAll('[data-testid="message"]').length === 2);
   assert.deepEqual(fake.requests.at(-1).body.messages, [{ role: 'user', content: 'first question, edited' }]);
   assert.equal(await p.locator('[data-role="user"] [data-testid="message-content"]').textContent(), 'first question, edited');
 

@@ -24,7 +24,7 @@ async function ask(page, text) {
   const before = await page.getByTestId('usage').count();
   await page.getByTestId('composer-input').fill(text);
   await page.getByTestId('composer-input').press('Enter');
-  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="usage"]').length > n, before);
+  await page.waitForFunction((n) => vcRoot().querySelectorAll('[data-testid="usage"]').length > n, before);
   return fake.requests.at(-1);
 }
 
