@@ -1,6 +1,6 @@
 // Benchmarks that print their figures (cargo xtask bench). No thresholds
 // are asserted here: the figures go into README and closing notes.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { existsSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { DIST, startProxy, launchBrowser } from './harness.mjs';
 import { startFakeUpstream } from './fake-upstream.mjs';
 
 function sizes() {
-  const files = readdirSync(DIST).filter((f) => /\.(wasm|js|css)$/.test(f));
+  // What an embedding page loads: the element, the WebAssembly and its glue, the styles.
+  const files = ['vision-chat.js', 'widget.js', 'widget_bg.wasm', 'widget.css'];
   let raw = 0, gz = 0, br = 0;
   console.log('\n## First-load size of the release build (dist/)');
   console.log('file'.padEnd(48), 'raw'.padStart(9), 'gzip -9'.padStart(9), 'brotli 11'.padStart(10));

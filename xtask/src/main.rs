@@ -156,6 +156,7 @@ fn test(root: &Path, _args: &[String]) -> Result<(), String> {
                 "settings.test.mjs",
                 "recovery.test.mjs",
                 "connection.test.mjs",
+                "embed.test.mjs",
             ])
             .env("VISION_CHAT_PROXY", proxy_binary(root))
             .env("VISION_CHAT_DIST", root.join("dist"))
