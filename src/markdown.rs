@@ -13,6 +13,8 @@
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+use crate::strings::Strings;
+
 /// An element or a text node. Tags and attribute names are static strings
 /// from this module: nothing the model writes can name an element or attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,18 +124,28 @@ fn host_of(url: &str) -> &str {
     rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }
 
-/// Renders a complete markdown text to nodes.
-pub fn render(markdown: &str) -> Vec<Node> {
+/// Renders a complete markdown text to nodes; `words` labels the buttons
+/// and placeholders.
+pub fn render(markdown: &str, words: &'static Strings) -> Vec<Node> {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
-    let mut builder = Builder::default();
+    let mut builder = Builder {
+        root: Vec::new(),
+        stack: Vec::new(),
+        image: None,
+        alignments: Vec::new(),
+        cell: 0,
+        in_head: false,
+        words,
+    };
     for event in Parser::new_ext(markdown, options) {
         builder.event(event);
     }
     builder.finish()
 }
 
-#[derive(Default)]
 struct Builder {
+    /// The interface's words, for buttons and placeholders.
+    words: &'static Strings,
     root: Vec<Node>,
     stack: Vec<Element>,
     /// Inside an image: its alt text is collected, not rendered.
@@ -234,7 +246,7 @@ impl Builder {
                 let mut label = Element::new("span").attr("class", "vc-code-lang");
                 label.children.push(Node::Text(if lang.is_empty() { "code".to_owned() } else { lang.clone() }));
                 bar.children.push(Node::Element(label));
-                bar.children.push(button("copy-code", "Copy", "Copy the code"));
+                bar.children.push(button("copy-code", self.words.copy, self.words.copy_code_note));
                 block.children.push(Node::Element(bar));
                 self.open(block);
                 self.open(Element::new("pre"));
@@ -251,8 +263,8 @@ impl Builder {
                 self.alignments = alignments;
                 let mut block = Element::new("div").attr("class", "vc-table");
                 let mut bar = Element::new("div").attr("class", "vc-table-bar");
-                bar.children.push(button("copy-csv", "Copy as CSV", "Copy the table as CSV"));
-                bar.children.push(button("download-csv", "Download CSV", "Download the table as a CSV file"));
+                bar.children.push(button("copy-csv", self.words.copy_csv, self.words.copy_csv_note));
+                bar.children.push(button("download-csv", self.words.download_csv, self.words.download_csv_note));
                 block.children.push(Node::Element(bar));
                 self.open(block);
                 self.open(Element::new("div").attr("class", "vc-table-scroll"));
@@ -317,7 +329,7 @@ impl Builder {
     fn end(&mut self, tag: TagEnd) {
         if let Some((src, alt)) = self.image.take() {
             if tag == TagEnd::Image {
-                self.push_node(image_placeholder(&src, &alt));
+                self.push_node(image_placeholder(&src, &alt, self.words));
                 return;
             }
             self.image = Some((src, alt));
@@ -362,20 +374,20 @@ fn button(action: &'static str, label: &str, title: &str) -> Node {
     Node::Element(b)
 }
 
-fn image_placeholder(src: &str, alt: &str) -> Node {
-    let alt = if alt.trim().is_empty() { "image" } else { alt.trim() };
+fn image_placeholder(src: &str, alt: &str, words: &Strings) -> Node {
+    let alt = if alt.trim().is_empty() { words.image } else { alt.trim() };
     if loadable_image(src) {
         let mut b = Element::new("button")
             .attr("type", "button")
             .attr("class", "vc-image-placeholder")
             .attr("data-action", "load-image")
             .attr("data-src", src.trim())
-            .attr("title", format!("Load {} (it is fetched from that site)", src.trim()));
-        b.children.push(Node::Text(format!("Image “{alt}” from {} — not loaded; click to load", host_of(src.trim()))));
+            .attr("title", (words.load_image_note)(src.trim()));
+        b.children.push(Node::Text((words.image_not_loaded)(alt, host_of(src.trim()))));
         Node::Element(b)
     } else {
         let mut s = Element::new("span").attr("class", "vc-image-placeholder");
-        s.children.push(Node::Text(format!("[image “{alt}”: source not loadable]")));
+        s.children.push(Node::Text((words.image_not_loadable)(alt)));
         Node::Element(s)
     }
 }
@@ -439,8 +451,9 @@ pub struct Update {
 /// before (not indented, not a list item); everything before the cut is
 /// final. Scanning is incremental, so each delta costs its own length plus
 /// one render of the open tail.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct StreamRenderer {
+    words: &'static Strings,
     text: String,
     /// End of the text already rendered as final blocks.
     done: usize,
@@ -453,8 +466,8 @@ pub struct StreamRenderer {
 }
 
 impl StreamRenderer {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(words: &'static Strings) -> Self {
+        StreamRenderer { words, text: String::new(), done: 0, scanned: 0, fence: None, blank_end: None }
     }
 
     /// All text pushed so far.
@@ -475,7 +488,7 @@ impl StreamRenderer {
             let end = start + nl + 1;
             self.scanned = end;
             if let Some(cut) = self.line(start, end) {
-                update.done.extend(render(&self.text[self.done..cut]));
+                update.done.extend(render(&self.text[self.done..cut], self.words));
                 self.done = cut;
             }
         }
@@ -484,17 +497,17 @@ impl StreamRenderer {
             let first = self.text[self.scanned..].bytes().next();
             if first.is_some_and(|b| !matches!(b, b' ' | b'\t' | b'-' | b'*' | b'+' | b'0'..=b'9')) {
                 self.blank_end = None;
-                update.done.extend(render(&self.text[self.done..cut]));
+                update.done.extend(render(&self.text[self.done..cut], self.words));
                 self.done = cut;
             }
         }
-        update.tail = render(&self.text[self.done..]);
+        update.tail = render(&self.text[self.done..], self.words);
         update
     }
 
     /// The stream ended: everything is final.
     pub fn finish(&mut self) -> Update {
-        let done = render(&self.text[self.done..]);
+        let done = render(&self.text[self.done..], self.words);
         self.done = self.text.len();
         self.scanned = self.text.len();
         Update { done, tail: Vec::new() }
@@ -548,6 +561,7 @@ fn starts_list_item(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strings::EN;
 
     fn el(node: &Node) -> &Element {
         match node {
@@ -567,7 +581,7 @@ mod tests {
 
     #[test]
     fn blocks_and_inlines() {
-        let nodes = render("# Revenue\n\nEurope **grew** by *12%* and ~~fell~~.\n\n- [x] read\n- [ ] plot\n");
+        let nodes = render("# Revenue\n\nEurope **grew** by *12%* and ~~fell~~.\n\n- [x] read\n- [ ] plot\n", &EN);
         assert_eq!(el(&nodes[0]).tag, "h3");
         assert_eq!(nodes[0].text(), "Revenue");
         let p = el(&nodes[1]);
@@ -592,7 +606,7 @@ mod tests {
             ("[a](/relative/path)", false),
             ("<javascript:alert(1)>", false),
         ] {
-            let nodes = render(md);
+            let nodes = render(md, &EN);
             let mut els = Vec::new();
             all_elements(&nodes, &mut els);
             let a = els.iter().find(|e| e.tag == "a");
@@ -607,7 +621,7 @@ mod tests {
 
     #[test]
     fn raw_html_is_text_and_images_are_placeholders() {
-        let nodes = render("<script>alert(1)</script>\n\nHi <img src=x onerror=alert(1)> there <!-- c -->\n\n![chart](https://evil.example/p.png?d=secret)");
+        let nodes = render("<script>alert(1)</script>\n\nHi <img src=x onerror=alert(1)> there <!-- c -->\n\n![chart](https://evil.example/p.png?d=secret)", &EN);
         let text: String = nodes.iter().map(Node::text).collect();
         assert!(text.contains("<script>alert(1)</script>"));
         assert!(text.contains("<img src=x onerror=alert(1)>"));
@@ -623,13 +637,13 @@ mod tests {
         let placeholder = els.iter().find(|e| e.attrs.contains(&("data-action", "load-image".into()))).unwrap();
         assert!(placeholder.attrs.contains(&("data-src", "https://evil.example/p.png?d=secret".into())));
         assert!(Node::Element((*placeholder).clone()).text().contains("“chart” from evil.example"));
-        let nodes = render("![x](javascript:alert(1))");
+        let nodes = render("![x](javascript:alert(1))", &EN);
         assert!(nodes[0].text().contains("source not loadable"));
     }
 
     #[test]
     fn tables_code_and_csv() {
-        let nodes = render("| Region | Revenue |\n|:--|--:|\n| Europe, West | 1,200 |\n| \"Asia\" | 900 |\n\n```rust\nfn main() {}\n```\n");
+        let nodes = render("| Region | Revenue |\n|:--|--:|\n| Europe, West | 1,200 |\n| \"Asia\" | 900 |\n\n```rust\nfn main() {}\n```\n", &EN);
         let table = &nodes[0];
         assert_eq!(el(table).attrs, vec![("class", "vc-table".to_owned())]);
         let rows = table_rows(table);
@@ -647,9 +661,9 @@ mod tests {
     /// rendering it whole, and final blocks are never rendered twice.
     #[test]
     fn streaming_equals_whole_and_finalises_blocks_once() {
-        let whole = render(ANSWER);
+        let whole = render(ANSWER, &EN);
         for size in [1, 2, 3, 4, 7, 16, 1000] {
-            let mut r = StreamRenderer::new();
+            let mut r = StreamRenderer::new(&EN);
             let mut done = Vec::new();
             let chars: Vec<char> = ANSWER.chars().collect();
             for piece in chars.chunks(size) {
@@ -663,7 +677,7 @@ mod tests {
 
     #[test]
     fn only_the_tail_is_redone() {
-        let mut r = StreamRenderer::new();
+        let mut r = StreamRenderer::new(&EN);
         let u = r.push("First paragraph.\n\n");
         assert!(u.done.is_empty(), "the cut waits for the next line to start");
         assert_eq!(u.tail.len(), 1);
@@ -680,14 +694,14 @@ mod tests {
 
     #[test]
     fn fences_and_lists_hold_the_tail_open() {
-        let mut r = StreamRenderer::new();
+        let mut r = StreamRenderer::new(&EN);
         let u = r.push("```\ncode\n\nmore code\n");
         assert!(u.done.is_empty(), "a blank line inside a fence is not a cut");
         assert_eq!(u.tail.len(), 1, "an open fence renders as a code block");
         assert!(u.tail[0].text().contains("more code"));
         let u = r.push("```\n\nafter\n");
         assert_eq!(u.done.len(), 1);
-        let mut r = StreamRenderer::new();
+        let mut r = StreamRenderer::new(&EN);
         let u = r.push("- one\n\n- two\n\n  more of two\n\nend\n");
         assert_eq!(u.done.len(), 1, "the loose list is one block");
         assert_eq!(el(&u.done[0]).tag, "ul");
@@ -695,7 +709,7 @@ mod tests {
 
     #[test]
     fn open_table_renders_sensibly() {
-        let mut r = StreamRenderer::new();
+        let mut r = StreamRenderer::new(&EN);
         let u = r.push("| a | b |\n|---|---|\n| 1 |");
         assert_eq!(el(&u.tail[0]).attrs[0].1, "vc-table");
         assert_eq!(table_rows(&u.tail[0]), vec![vec!["a", "b"], vec!["1", ""]]);

@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element as DomElement, HtmlElement};
 
 use crate::markdown::{loadable_image, to_csv, Node};
+use crate::strings::Strings;
 
 /// Appends the DOM for `nodes` to `parent`.
 pub fn append(document: &Document, parent: &DomElement, nodes: &[Node]) {
@@ -39,22 +40,22 @@ fn build(document: &Document, node: &Node) -> Option<web_sys::Node> {
 
 /// Handles a click inside rendered markdown; returns a short status for
 /// the person ("Copied", …) when an action ran.
-pub fn handle_click(event: &web_sys::MouseEvent) -> Option<&'static str> {
+pub fn handle_click(event: &web_sys::MouseEvent, words: &'static Strings) -> Option<&'static str> {
     let target: DomElement = event.target()?.dyn_into().ok()?;
     let button = target.closest("[data-action]").ok()??;
     match button.get_attribute("data-action")?.as_str() {
         "copy-code" => {
             let code = button.closest(".vc-code").ok()??.query_selector("code").ok()??;
             copy(&code.text_content().unwrap_or_default());
-            Some("Code copied")
+            Some(words.code_copied)
         }
         "copy-csv" => {
             copy(&table_csv(&button)?);
-            Some("Table copied as CSV")
+            Some(words.table_copied)
         }
         "download-csv" => {
             download(&table_csv(&button)?, "table.csv");
-            Some("CSV downloaded")
+            Some(words.csv_downloaded)
         }
         "load-image" => {
             let src = button.get_attribute("data-src").filter(|s| loadable_image(s))?;
@@ -65,7 +66,7 @@ pub fn handle_click(event: &web_sys::MouseEvent) -> Option<&'static str> {
             img.set_attribute("referrerpolicy", "no-referrer").ok()?;
             img.set_attribute("class", "vc-loaded-image").ok()?;
             button.replace_with_with_node_1(&img).ok()?;
-            Some("Image loaded")
+            Some(words.image_loaded)
         }
         _ => None,
     }

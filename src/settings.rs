@@ -40,9 +40,6 @@ pub struct Problem {
 /// Largest number of choices the widget asks for.
 pub const MAX_CHOICES: u32 = 8;
 
-/// The note shown beside the system message.
-pub const SYSTEM_NOTE: &str = "Phi-3.5-vision has no system role: the service sends this to the model as a user message, so check that it is followed.";
-
 /// Why JSON output is refused (the reference's warning).
 pub const JSON_REFUSAL: &str = "Phi-3 family models don't support JSON output formatting (response_format json_object). Ask for JSON in your message instead; the output is then not guaranteed to be valid JSON.";
 

@@ -5,32 +5,28 @@ use leptos::prelude::*;
 
 use super::Chat;
 use crate::connection::{endpoint_base, mask};
-use crate::settings::{Settings, SYSTEM_NOTE};
+use crate::settings::Settings;
+use crate::strings::Strings;
 
 type Getter = fn(&Settings) -> &String;
 type Setter = fn(&mut Settings, String);
+type Words = fn(&Strings) -> &'static str;
 
 /// One text setting with its label, hint and validation message.
-fn field(
-    chat: Chat,
-    key: &'static str,
-    label: &'static str,
-    hint: &'static str,
-    get: Getter,
-    set: Setter,
-) -> impl IntoView {
+fn field(chat: Chat, key: &'static str, label: Words, hint: Words, get: Getter, set: Setter) -> impl IntoView {
+    let t = move || chat.host.strings();
     let id = chat.id(key);
     let message_id = format!("{id}-message");
     let problem = Memo::new(move |_| chat.settings.with(|s| s.problem(key)));
     view! {
         <div class="vc-field">
-            <label for=id.clone()>{label}</label>
+            <label for=id.clone()>{move || label(t())}</label>
             <input
                 id=id
                 type="text"
                 inputmode="decimal"
                 autocomplete="off"
-                placeholder=hint
+                placeholder=move || hint(t())
                 aria-invalid=move || problem.with(Option::is_some).to_string()
                 aria-describedby=message_id.clone()
                 prop:value=move || chat.settings.with(|s| get(s).clone())
@@ -48,18 +44,19 @@ pub fn SettingsPanel() -> impl IntoView {
     let format_problem = problem("response_format");
     let logit_problem = problem("logit_bias");
     let id = move |name: &str| chat.id(name);
+    let t = move || chat.host.strings();
     view! {
-        <form class="vc-settings" data-testid="settings" id=id("settings") aria-label="Settings" on:submit=|ev| ev.prevent_default()>
+        <form class="vc-settings" data-testid="settings" id=id("settings") aria-label=move || t().settings on:submit=|ev| ev.prevent_default()>
             <div class="vc-settings-grid">
-                {field(chat, "temperature", "Temperature", "0 – 1", |s| &s.temperature, |s, v| s.temperature = v)}
-                {field(chat, "top_p", "Top p", "0 – 1", |s| &s.top_p, |s, v| s.top_p = v)}
-                {field(chat, "max_tokens", "Max tokens", "service default", |s| &s.max_tokens, |s, v| s.max_tokens = v)}
-                {field(chat, "presence_penalty", "Presence penalty", "-2 – 2", |s| &s.presence_penalty, |s, v| s.presence_penalty = v)}
-                {field(chat, "frequency_penalty", "Frequency penalty", "-2 – 2", |s| &s.frequency_penalty, |s, v| s.frequency_penalty = v)}
-                {field(chat, "n", "Choices (n)", "1", |s| &s.n, |s, v| s.n = v)}
+                {field(chat, "temperature", |t| t.temperature, |_| "0 – 1", |s| &s.temperature, |s, v| s.temperature = v)}
+                {field(chat, "top_p", |t| t.top_p, |_| "0 – 1", |s| &s.top_p, |s, v| s.top_p = v)}
+                {field(chat, "max_tokens", |t| t.max_tokens, |t| t.service_default_hint, |s| &s.max_tokens, |s, v| s.max_tokens = v)}
+                {field(chat, "presence_penalty", |t| t.presence_penalty, |_| "-2 – 2", |s| &s.presence_penalty, |s, v| s.presence_penalty = v)}
+                {field(chat, "frequency_penalty", |t| t.frequency_penalty, |_| "-2 – 2", |s| &s.frequency_penalty, |s, v| s.frequency_penalty = v)}
+                {field(chat, "n", |t| t.choices_n, |_| "1", |s| &s.n, |s, v| s.n = v)}
             </div>
             <div class="vc-field">
-                <label for=id("stop")>"Stop sequences (one per line)"</label>
+                <label for=id("stop")>{move || t().stop_sequences}</label>
                 <textarea
                     id=id("stop")
                     rows="2"
@@ -68,7 +65,7 @@ pub fn SettingsPanel() -> impl IntoView {
                 ></textarea>
             </div>
             <div class="vc-field">
-                <label for=id("response_format")>"Response format"</label>
+                <label for=id("response_format")>{move || t().response_format}</label>
                 <select
                     id=id("response_format")
                     aria-invalid=move || format_problem.with(Option::is_some).to_string()
@@ -76,14 +73,14 @@ pub fn SettingsPanel() -> impl IntoView {
                     prop:value=move || chat.settings.with(|s| s.response_format.clone())
                     on:change:target=move |ev| chat.update_settings(|s| s.response_format = ev.target().value())
                 >
-                    <option value="">"Service default"</option>
-                    <option value="text">"Text"</option>
-                    <option value="json_object">"JSON object"</option>
+                    <option value="">{move || t().format_default}</option>
+                    <option value="text">{move || t().format_text}</option>
+                    <option value="json_object">{move || t().format_json}</option>
                 </select>
                 <p class="vc-field-message" id=id("response_format-message") role="status">{move || format_problem.get()}</p>
             </div>
             <div class="vc-field">
-                <label for=id("system")>"System message"</label>
+                <label for=id("system")>{move || t().system_message}</label>
                 <textarea
                     id=id("system")
                     rows="2"
@@ -91,11 +88,11 @@ pub fn SettingsPanel() -> impl IntoView {
                     prop:value=move || chat.settings.with(|s| s.system.clone())
                     on:input:target=move |ev| chat.update_settings(|s| s.system = ev.target().value())
                 ></textarea>
-                <p class="vc-field-note" id=id("system-note")>{SYSTEM_NOTE}</p>
+                <p class="vc-field-note" id=id("system-note")>{move || t().system_note}</p>
             </div>
             <ConnectionFields />
             <fieldset class="vc-extras">
-                <legend>"Extra parameters (sent with extra-parameters: pass-through)"</legend>
+                <legend>{move || t().extras}</legend>
                 <div class="vc-check">
                     <input
                         id=id("logprobs")
@@ -103,11 +100,11 @@ pub fn SettingsPanel() -> impl IntoView {
                         prop:checked=move || chat.settings.with(|s| s.logprobs)
                         on:change:target=move |ev| chat.update_settings(|s| s.logprobs = ev.target().checked())
                     />
-                    <label for=id("logprobs")>"Log probabilities (logprobs)"</label>
+                    <label for=id("logprobs")>{move || t().logprobs}</label>
                 </div>
-                {field(chat, "top_logprobs", "Top logprobs", "0 – 20", |s| &s.top_logprobs, |s, v| s.top_logprobs = v)}
+                {field(chat, "top_logprobs", |t| t.top_logprobs, |_| "0 – 20", |s| &s.top_logprobs, |s, v| s.top_logprobs = v)}
                 <div class="vc-field">
-                    <label for=id("logit_bias")>"Logit bias (JSON: token id → -100 … 100)"</label>
+                    <label for=id("logit_bias")>{move || t().logit_bias}</label>
                     <textarea
                         id=id("logit_bias")
                         rows="2"
@@ -122,7 +119,7 @@ pub fn SettingsPanel() -> impl IntoView {
             </fieldset>
             <div class="vc-settings-actions">
                 <button type="button" class="vc-button" data-testid="settings-reset" on:click=move |_| chat.reset_settings()>
-                    "Reset to defaults"
+                    {move || t().reset}
                 </button>
             </div>
         </form>
@@ -134,6 +131,7 @@ pub fn SettingsPanel() -> impl IntoView {
 fn ConnectionFields() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let id = move |name: &str| chat.id(name);
+    let t = move || chat.host.strings();
     let typed_key = RwSignal::new(String::new());
     let endpoint_problem =
         move || chat.connection.with(|c| if c.direct { endpoint_base(&c.endpoint).err() } else { None });
@@ -146,7 +144,7 @@ fn ConnectionFields() -> impl IntoView {
     };
     view! {
         <fieldset class="vc-extras" data-testid="connection">
-            <legend>"Connection"</legend>
+            <legend>{move || t().connection}</legend>
             <div class="vc-check">
                 <input
                     id=id("mode-proxy")
@@ -155,7 +153,7 @@ fn ConnectionFields() -> impl IntoView {
                     prop:checked=move || !chat.direct()
                     on:change=move |_| chat.update_connection(|c, _| c.direct = false)
                 />
-                <label for=id("mode-proxy")>"Through this site's proxy (the key stays on the server)"</label>
+                <label for=id("mode-proxy")>{move || t().via_proxy}</label>
             </div>
             <div class="vc-check">
                 <input
@@ -165,11 +163,11 @@ fn ConnectionFields() -> impl IntoView {
                     prop:checked=move || chat.direct()
                     on:change=move |_| chat.update_connection(|c, _| c.direct = true)
                 />
-                <label for=id("mode-direct")>"Directly to an endpoint, with my key"</label>
+                <label for=id("mode-direct")>{move || t().direct}</label>
             </div>
             <Show when=move || chat.direct()>
                 <div class="vc-field">
-                    <label for=id("endpoint")>"Endpoint URL"</label>
+                    <label for=id("endpoint")>{move || t().endpoint_url}</label>
                     <input
                         id=id("endpoint")
                         type="url"
@@ -183,12 +181,12 @@ fn ConnectionFields() -> impl IntoView {
                     <p class="vc-field-message" id=id("endpoint-message") role="status">{endpoint_problem}</p>
                 </div>
                 <div class="vc-field">
-                    <label for=id("key")>"Key"</label>
+                    <label for=id("key")>{move || t().key}</label>
                     {move || chat.key.with(|k| k.as_deref().map(mask)).map(|masked| view! {
                         <p class="vc-field-note" data-testid="key-saved">
-                            {format!("Key saved: {masked} ")}
+                            {(t().key_saved)(&masked)}
                             <button type="button" class="vc-md-action" data-testid="forget-key" on:click=move |_| chat.update_connection(|_, k| *k = None)>
-                                "Forget the key"
+                                {move || t().forget_key}
                             </button>
                         </p>
                     })}
@@ -196,7 +194,7 @@ fn ConnectionFields() -> impl IntoView {
                         id=id("key")
                         type="password"
                         autocomplete="off"
-                        placeholder="paste the key, then Enter"
+                        placeholder=move || t().key_placeholder
                         prop:value=move || typed_key.get()
                         on:input:target=move |ev| typed_key.set(ev.target().value())
                         on:change=move |_| save_key()
@@ -215,7 +213,7 @@ fn ConnectionFields() -> impl IntoView {
                         prop:checked=move || chat.connection.with(|c| c.remember_key)
                         on:change:target=move |ev| chat.update_connection(|c, _| c.remember_key = ev.target().checked())
                     />
-                    <label for=id("remember")>"Remember the key on this device (otherwise it is forgotten when the tab closes)"</label>
+                    <label for=id("remember")>{move || t().remember_key}</label>
                 </div>
             </Show>
         </fieldset>
