@@ -54,10 +54,6 @@ pub fn router(config: Config) -> Router {
             HeaderValue::from_static("no-store"),
         ))
         .with_state(state);
-    let api = match cors {
-        Some(cors) => api.layer(cors),
-        None => api,
-    };
 
     let router = Router::new()
         .merge(api)
@@ -71,6 +67,12 @@ pub fn router(config: Config) -> Router {
             axum::http::header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ));
+    // The API and the widget's files alike: a page on an allowed origin
+    // imports the element's module and fetches the WebAssembly in CORS mode.
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
     if log_requests {
         router.layer(middleware::from_fn(log_request))
     } else {
@@ -111,7 +113,7 @@ fn with_page_policy(mut response: Response, policy: HeaderValue) -> Response {
     response
 }
 
-/// CORS for the API, only for the origins given (`--allow-origin`). Pages
+/// CORS for the API and the widget's files, only for the origins given (`--allow-origin`). Pages
 /// elsewhere send no secret (the proxy holds it), so no credentials are allowed.
 fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();

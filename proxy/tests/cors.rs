@@ -69,3 +69,25 @@ async fn listed_origins_are_allowed_and_others_are_not() {
     let r = preflight(addr, "https://evil.example").await;
     assert!(r.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn allowed_origins_may_load_the_widget_files() {
+    let dir = std::env::temp_dir().join(format!("vision-chat-cors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("vision-chat.js"), "export {};").unwrap();
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        static_dir: dir,
+        allow_origins: vec!["https://intranet.example".into()],
+        log_requests: false,
+        ..Config::default()
+    };
+    let addr = spawn_config(config).await;
+    let get =
+        |origin: &'static str| client().get(format!("http://{addr}/vision-chat.js")).header("origin", origin).send();
+    let r = get("https://intranet.example").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], "https://intranet.example", "module imports are CORS");
+    let r = get("https://evil.example").await.unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+}

@@ -15,13 +15,19 @@ let hostA; // an intranet origin allowed to frame the widget and talk to it
 let hostB; // allowed to frame it, but not named in the frame's URL
 let hostC; // not allowed to frame it at all
 
-/** A page on another origin that frames `?frame=URL`. */
+/** A site on another origin: `/?frame=URL` frames the widget; `/embed?widget=URL`
+ *  embeds the element from the widget's origin, as an intranet page would. */
 async function startHostSite() {
   const server = http.createServer((req, res) => {
-    const frame = new URL(req.url, 'http://host').searchParams.get('frame') ?? '';
-    const src = frame.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+    const url = new URL(req.url, 'http://host');
+    const attr = (name) => (url.searchParams.get(name) ?? '').replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
     res.setHeader('content-type', 'text/html');
-    res.end(`<!doctype html><title>host</title><iframe id="chat" src="${src}" width="640" height="560"></iframe>`);
+    if (url.pathname === '/embed') {
+      res.end(`<!doctype html><title>host</title><script type="module" src="${attr('widget')}/vision-chat.js"></script>
+        <vision-chat endpoint="${attr('widget')}/api" style="display:block;height:520px"></vision-chat>`);
+      return;
+    }
+    res.end(`<!doctype html><title>host</title><iframe id="chat" src="${attr('frame')}" width="640" height="560"></iframe>`);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -305,6 +311,29 @@ test('the JavaScript API and the events, with usage', async () => {
   assert.equal(error.detail.message, await inline(page).locator('.vc-error-headline').textContent(), 'what the widget shows');
   assert.equal(await inline(page).getByTestId('composer-input').inputValue(), 'Lost?');
   await page.close();
+});
+
+test('a page on another (allowed) origin embeds the element from the proxy and chats', async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(`${hostA.origin}/embed?widget=${encodeURIComponent(proxy.url)}`);
+  await page.getByTestId('model-name').waitFor();
+  await ask(page, 'Cross-origin question');
+  await page.getByTestId('usage').waitFor({ timeout: 20000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  // A site the proxy does not list gets neither the module nor the API.
+  const other = await browser.newPage();
+  const failures = [];
+  other.on('console', (m) => { if (m.type() === 'error') failures.push(m.text()); });
+  await other.goto(`${hostC.origin}/embed?widget=${encodeURIComponent(proxy.url)}`);
+  await other.waitForTimeout(1000);
+  assert.equal(await other.getByTestId('model-name').count(), 0);
+  assert.ok(failures.some((f) => /CORS/.test(f)), failures.join('\n'));
+  await other.close();
 });
 
 /** A host page on `host`'s origin framing the widget; records messages it receives. */
