@@ -156,6 +156,25 @@ test("the widget's styles do not reach the host page", async () => {
   await page.close();
 });
 
+test('a host themes the widget with custom properties and ::part', async () => {
+  // The host's own stylesheet (injected inline here, so without the CSP).
+  const page = await browser.newPage({ bypassCSP: true });
+  await page.goto(proxy.url);
+  await page.getByTestId('model-name').waitFor();
+  await page.addStyleTag({ content: `
+    vision-chat { --vc-accent: rgb(122, 31, 162); --vc-radius: 3px; --vc-font: monospace; }
+    vision-chat::part(title) { text-transform: uppercase; }
+    vision-chat .vc-title { color: rgb(255, 0, 0); }` });
+  const style = (testid, prop) => page.getByTestId(testid).evaluate((el, p) => getComputedStyle(el).getPropertyValue(p), prop);
+  await page.getByTestId('composer-input').fill('themed');
+  assert.equal(await style('send', 'background-color'), 'rgb(122, 31, 162)');
+  assert.equal(await style('send', 'border-top-left-radius'), '2px', 'radius / 1.5');
+  assert.match(await style('composer-input', 'font-family'), /monospace/);
+  assert.equal(await style('title', 'text-transform'), 'uppercase', '::part reaches the title');
+  assert.notEqual(await style('title', 'color'), 'rgb(255, 0, 0)', 'ordinary selectors do not reach in');
+  await page.close();
+});
+
 test('the two instances chat independently', async () => {
   const { page, errors } = await openExample();
   await inline(page).getByTestId('model-name').waitFor();
