@@ -335,7 +335,7 @@ impl Chat {
             }
             Err(problems) => {
                 let list: Vec<String> = problems.into_iter().map(|p| p.message).collect();
-                let message = (untrack(|| self.host.strings()).fix_settings_first)(&list.join("; "));
+                let message = (self.host.words().fix_settings_first)(&list.join("; "));
                 self.send_problem.set(Some(message));
                 self.settings_open.set(true);
                 None

@@ -10,7 +10,7 @@ use crate::conversation::enter_sends;
 pub fn Composer() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let host = chat.host;
-    let t = move || host.strings();
+    let t = host.words();
     let file_input = NodeRef::<leptos::html::Input>::new();
     let input = NodeRef::<leptos::html::Textarea>::new();
     // A launcher's panel opens at the composer.
@@ -67,7 +67,7 @@ pub fn Composer() -> impl IntoView {
                     class="vc-button vc-attach"
                     part="attach"
                     data-testid="attach"
-                    title=move || t().attach_note
+                    title=t.attach_note
                     on:click=move |_| {
                         if let Some(input) = file_input.get() {
                             input.click();
@@ -75,9 +75,9 @@ pub fn Composer() -> impl IntoView {
                     }
                 >
                     <span aria-hidden="true">"+"</span>
-                    <span class="vc-visually-hidden">{move || t().attach}</span>
+                    <span class="vc-visually-hidden">{t.attach}</span>
                 </button>
-                <label class="vc-visually-hidden" for=chat.id("composer-input")>{move || t().message}</label>
+                <label class="vc-visually-hidden" for=chat.id("composer-input")>{t.message}</label>
                 <textarea
                     id=chat.id("composer-input")
                     class="vc-input"
@@ -85,7 +85,7 @@ pub fn Composer() -> impl IntoView {
                     data-testid="composer-input"
                     rows="2"
                     node_ref=input
-                    placeholder=move || host.placeholder.get().unwrap_or_else(|| t().placeholder.to_owned())
+                    placeholder=move || host.placeholder.get().unwrap_or_else(|| t.placeholder.to_owned())
                     prop:value=move || chat.draft.get()
                     on:input:target=move |ev| chat.draft.set(ev.target().value())
                     on:keydown=on_keydown
@@ -96,12 +96,12 @@ pub fn Composer() -> impl IntoView {
                         when=move || chat.busy.get()
                         fallback=move || view! {
                             <button type="submit" class="vc-button vc-primary" part="send" data-testid="send" disabled=move || !chat.can_send()>
-                                {move || t().send}
+                                {t.send}
                             </button>
                         }
                     >
                         <button type="button" class="vc-button" part="stop" data-testid="stop" on:click=move |_| chat.stop()>
-                            {move || t().stop}
+                            {t.stop}
                         </button>
                     </Show>
                 </div>
@@ -114,7 +114,7 @@ pub fn Composer() -> impl IntoView {
 #[component]
 fn AttachmentPreview() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     move || {
         chat.pending.get().map(|a| {
             let (w, h) = a.size;
@@ -131,7 +131,7 @@ fn AttachmentPreview() -> impl IntoView {
                     data-format=a.format.mime()
                     data-tokens=a.tokens
                 >
-                    <img class="vc-preview-thumb" src=a.object_url.clone() alt=(t().image_to_send)(&a.name) />
+                    <img class="vc-preview-thumb" src=a.object_url.clone() alt=(t.image_to_send)(&a.name) />
                     <div class="vc-preview-text">
                         <span class="vc-preview-name">{a.name.clone()}</span>
                         <span class="vc-preview-summary">{a.summary()}</span>
@@ -142,7 +142,7 @@ fn AttachmentPreview() -> impl IntoView {
                         data-testid="remove-attachment"
                         on:click=move |_| chat.remove_attachment()
                     >
-                        {move || t().remove}
+                        {t.remove}
                     </button>
                 </div>
             }
@@ -153,21 +153,21 @@ fn AttachmentPreview() -> impl IntoView {
 #[component]
 fn AttachNoteLine() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     move || match chat.attach_note.get() {
         AttachNote::None => None,
         AttachNote::Preparing(name) => {
-            Some(view! { <p class="vc-attach-note" role="status">{(t().preparing)(&name)}</p> }.into_any())
+            Some(view! { <p class="vc-attach-note" role="status">{(t.preparing)(&name)}</p> }.into_any())
         }
         AttachNote::Replaced(name) => Some(
             view! {
-                <p class="vc-attach-note" role="status">{(t().replaced)(&name)}</p>
+                <p class="vc-attach-note" role="status">{(t.replaced)(&name)}</p>
             }
             .into_any(),
         ),
         AttachNote::FirstOfMany(n) => Some(
             view! {
-                <p class="vc-attach-note" role="status">{(t().first_of_many)(n)}</p>
+                <p class="vc-attach-note" role="status">{(t.first_of_many)(n)}</p>
             }
             .into_any(),
         ),

@@ -11,7 +11,7 @@ pub fn Header() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let host = chat.host;
     let close = expect_context::<ClosePanel>().0;
-    let t = move || host.strings();
+    let t = host.words();
     let info = LocalResource::new(move || {
         let endpoint = chat.endpoint();
         chat.key.track();
@@ -20,7 +20,7 @@ pub fn Header() -> impl IntoView {
         async move { api::fetch_info(&endpoint, &auth).await }
     });
     let model = move || match info.get() {
-        None => view! { <span class="vc-muted">{move || t().connecting}</span> }.into_any(),
+        None => view! { <span class="vc-muted">{t.connecting}</span> }.into_any(),
         Some(Ok(info)) => {
             let demo = info.model_provider_name.to_lowercase().contains("demo");
             view! {
@@ -29,13 +29,13 @@ pub fn Header() -> impl IntoView {
                     {format!("{} · {}", info.model_type, info.model_provider_name)}
                 </span>
                 <Show when=move || demo>
-                    <span class="vc-badge" title=move || t().demo_badge_note>{move || t().demo_badge}</span>
+                    <span class="vc-badge" title=t.demo_badge_note>{t.demo_badge}</span>
                 </Show>
             }
             .into_any()
         }
         Some(Err(e)) => view! {
-            <span data-testid="model-name" class="vc-model vc-unknown">{move || t().model_unavailable}</span>
+            <span data-testid="model-name" class="vc-model vc-unknown">{t.model_unavailable}</span>
             <span class="vc-provider" role="status">{e.headline()}</span>
         }
         .into_any(),
@@ -43,7 +43,7 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="vc-header" part="header">
             <h2 class="vc-title" part="title" data-testid="title">
-                {move || host.title.get().unwrap_or_else(|| t().title.to_owned())}
+                {move || host.title.get().unwrap_or_else(|| t.title.to_owned())}
             </h2>
             <div class="vc-model-line">{model}</div>
             <button
@@ -53,7 +53,7 @@ pub fn Header() -> impl IntoView {
                 disabled=move || chat.entries.with(Vec::is_empty)
                 on:click=move |_| chat.clear()
             >
-                {move || t().clear}
+                {t.clear}
             </button>
             <button
                 type="button"
@@ -63,14 +63,14 @@ pub fn Header() -> impl IntoView {
                 aria-controls=chat.id("settings")
                 on:click=move |_| chat.settings_open.update(|o| *o = !*o)
             >
-                {move || if chat.settings.with(|s| s.is_default()) { t().settings } else { t().settings_changed }}
+                {move || if chat.settings.with(|s| s.is_default()) { t.settings } else { t.settings_changed }}
             </button>
             <Show when=move || host.mode.get() == Mode::Launcher>
                 <button
                     type="button"
                     class="vc-button vc-header-button"
                     data-testid="close"
-                    aria-label=move || t().close_chat
+                    aria-label=t.close_chat
                     on:click=move |_| close.run(())
                 >
                     <span aria-hidden="true">"×"</span>

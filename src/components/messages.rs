@@ -15,7 +15,7 @@ use vision_chat_protocol::tokens::group_digits;
 #[component]
 pub fn MessageList() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     let log = NodeRef::<leptos::html::Div>::new();
     // Follow the conversation while the reader is at its end; leave them be
     // when they have scrolled up to read.
@@ -43,9 +43,9 @@ pub fn MessageList() -> impl IntoView {
         }
     });
     view! {
-        <div class="vc-log" part="log" role="log" aria-live="polite" aria-label=move || t().conversation node_ref=log on:scroll=on_scroll>
+        <div class="vc-log" part="log" role="log" aria-live="polite" aria-label=t.conversation node_ref=log on:scroll=on_scroll>
             <Show when=move || chat.entries.with(Vec::is_empty)>
-                <p class="vc-empty">{move || t().empty}</p>
+                <p class="vc-empty">{t.empty}</p>
             </Show>
             <For each=move || chat.entries.get() key=|entry: &Entry| entry.id let:entry>
                 {match entry.body {
@@ -60,7 +60,7 @@ pub fn MessageList() -> impl IntoView {
 #[component]
 fn Message(id: u64, entry: MessageEntry) -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     let role = match entry.role {
         Role::User => "user",
         Role::Assistant => "assistant",
@@ -94,7 +94,7 @@ fn Message(id: u64, entry: MessageEntry) -> impl IntoView {
                 .into_any()
             }}
             <Show when=waiting>
-                <span class="vc-typing" aria-label=move || t().on_its_way>"…"</span>
+                <span class="vc-typing" aria-label=t.on_its_way>"…"</span>
             </Show>
             {move || state.with(MessageState::note).map(|note| view! { <p class="vc-note">{note}</p> })}
             {move || entry.usage.get().map(|usage| view! { <UsageLine usage /> })}
@@ -107,7 +107,7 @@ fn Message(id: u64, entry: MessageEntry) -> impl IntoView {
 #[component]
 fn MessageActions(id: u64, entry: MessageEntry) -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     let is_last = move || {
         chat.entries
             .with(|e| e.iter().rev().find(|e| matches!(e.body, EntryBody::Message(_))).map(|e| e.id) == Some(id))
@@ -126,7 +126,7 @@ fn MessageActions(id: u64, entry: MessageEntry) -> impl IntoView {
                         copied.set(true);
                     }
                 >
-                    {move || if copied.get() { t().copied } else { t().copy }}
+                    {move || if copied.get() { t.copied } else { t.copy }}
                 </button>
                 {(entry.role == Role::User).then(|| view! {
                     <button
@@ -135,12 +135,12 @@ fn MessageActions(id: u64, entry: MessageEntry) -> impl IntoView {
                         data-testid="edit-message"
                         on:click=move |_| chat.editing.set(Some(id))
                     >
-                        {move || t().edit}
+                        {t.edit}
                     </button>
                 })}
                 <Show when=move || entry.role == Role::Assistant && is_last()>
                     <button type="button" class="vc-md-action" data-testid="regenerate" on:click=move |_| chat.regenerate()>
-                        {move || if entry.state.with(|s| matches!(s, MessageState::Interrupted(_))) { t().retry } else { t().regenerate }}
+                        {move || if entry.state.with(|s| matches!(s, MessageState::Interrupted(_))) { t.retry } else { t.regenerate }}
                     </button>
                 </Show>
             </Show>
@@ -152,12 +152,12 @@ fn MessageActions(id: u64, entry: MessageEntry) -> impl IntoView {
 #[component]
 fn EditBox(id: u64, entry: MessageEntry) -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     let text = RwSignal::new(entry.text.get_untracked());
     let input_id = chat.id(&format!("edit-{id}"));
     view! {
         <div class="vc-edit">
-            <label class="vc-visually-hidden" for=input_id.clone()>{move || t().edit_message}</label>
+            <label class="vc-visually-hidden" for=input_id.clone()>{t.edit_message}</label>
             <textarea
                 id=input_id
                 class="vc-input"
@@ -167,11 +167,11 @@ fn EditBox(id: u64, entry: MessageEntry) -> impl IntoView {
             ></textarea>
             <div class="vc-edit-actions">
                 <button type="button" class="vc-button vc-primary" data-testid="save-edit" on:click=move |_| chat.resend_edited(id, text.get_untracked())>
-                    {move || t().send_from_here}
+                    {t.send_from_here}
                 </button>
-                <button type="button" class="vc-button" on:click=move |_| chat.editing.set(None)>{move || t().cancel}</button>
+                <button type="button" class="vc-button" on:click=move |_| chat.editing.set(None)>{t.cancel}</button>
             </div>
-            <p class="vc-field-note">{move || t().edit_note}</p>
+            <p class="vc-field-note">{t.edit_note}</p>
         </div>
     }
 }
@@ -181,7 +181,7 @@ fn EditBox(id: u64, entry: MessageEntry) -> impl IntoView {
 #[component]
 fn AnswerBody(entry: MessageEntry) -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     let selected = RwSignal::new(0usize);
     let show_tokens = RwSignal::new(false);
     let tabs = move || {
@@ -191,8 +191,8 @@ fn AnswerBody(entry: MessageEntry) -> impl IntoView {
                     .iter()
                     .enumerate()
                     .map(|(i, c)| {
-                        let finish = c.finish_reason.as_ref().map_or(t().unfinished, |r| r.as_str());
-                        let label = (t().choice_tab)(c.index + 1, finish);
+                        let finish = c.finish_reason.as_ref().map_or(t.unfinished, |r| r.as_str());
+                        let label = (t.choice_tab)(c.index + 1, finish);
                         view! {
                             <button
                                 type="button"
@@ -214,7 +214,7 @@ fn AnswerBody(entry: MessageEntry) -> impl IntoView {
     let has_tokens = move || entry.choices.with(|c| c.get(selected.get()).is_some_and(|c| !c.tokens.is_empty()));
     let other_text = move || entry.choices.with(|c| c.get(selected.get()).map(|c| c.text.clone()).unwrap_or_default());
     view! {
-        {move || tabs().map(|tabs| view! { <div class="vc-tabs" role="tablist" aria-label=t().choices>{tabs}</div> })}
+        {move || tabs().map(|tabs| view! { <div class="vc-tabs" role="tablist" aria-label=t.choices>{tabs}</div> })}
         <div hidden=move || show_tokens.get() || selected.get() != 0>
             <MarkdownContent entry />
         </div>
@@ -242,7 +242,7 @@ fn AnswerBody(entry: MessageEntry) -> impl IntoView {
                 aria-pressed=move || show_tokens.get().to_string()
                 on:click=move |_| show_tokens.update(|s| *s = !*s)
             >
-                {move || if show_tokens.get() { t().show_answer } else { t().show_tokens }}
+                {move || if show_tokens.get() { t.show_answer } else { t.show_tokens }}
             </button>
         </Show>
     }
@@ -255,7 +255,7 @@ fn StaticMarkdown(text: String) -> impl IntoView {
     let container = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(el) = container.get() {
-            markdown_dom::replace(&document(), &el, &crate::markdown::render(&text, chat.host.strings()));
+            markdown_dom::replace(&document(), &el, &crate::markdown::render(&text, chat.host.words()));
         }
     });
     view! { <div class="vc-content vc-markdown" data-testid="choice-content" node_ref=container></div> }
@@ -268,7 +268,7 @@ fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
     let done = NodeRef::<leptos::html::Div>::new();
     let tail = NodeRef::<leptos::html::Div>::new();
     let chat = expect_context::<Chat>();
-    let renderer = StoredValue::new(StreamRenderer::new(untrack(|| chat.host.strings())));
+    let renderer = StoredValue::new(StreamRenderer::new(chat.host.words()));
     let action_status = RwSignal::new("");
     Effect::new(move |_| {
         let streaming = entry.state.with(|s| *s == MessageState::Streaming);
@@ -296,7 +296,7 @@ fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
         }
     });
     let on_click = move |ev: web_sys::MouseEvent| {
-        if let Some(status) = markdown_dom::handle_click(&ev, untrack(|| chat.host.strings())) {
+        if let Some(status) = markdown_dom::handle_click(&ev, chat.host.words()) {
             action_status.set(status);
         }
     };
@@ -313,7 +313,7 @@ fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
 #[component]
 fn MessageImage(id: u64, image: Attachment) -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     let visible = Memo::new(move |_| chat.visible_image() == Some(id));
     let (w, h) = image.size;
     let open = {
@@ -322,12 +322,12 @@ fn MessageImage(id: u64, image: Attachment) -> impl IntoView {
     };
     view! {
         <figure class="vc-figure" data-testid="message-image" data-in-context=move || visible.get().to_string()>
-            <button type="button" class="vc-thumb" on:click=open title=move || t().view_full_size>
-                <img src=image.object_url.clone() alt=(t().attached_image)(&image.name) />
+            <button type="button" class="vc-thumb" on:click=open title=t.view_full_size>
+                <img src=image.object_url.clone() alt=(t.attached_image)(&image.name) />
             </button>
             <figcaption class="vc-figcaption">
                 {format!("{w} × {h} · ")}
-                {move || if visible.get() { t().in_context } else { t().out_of_context }}
+                {move || if visible.get() { t.in_context } else { t.out_of_context }}
             </figcaption>
         </figure>
     }
@@ -336,7 +336,7 @@ fn MessageImage(id: u64, image: Attachment) -> impl IntoView {
 #[component]
 fn UsageLine(usage: Usage) -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     view! {
         <p
             class="vc-usage"
@@ -345,7 +345,7 @@ fn UsageLine(usage: Usage) -> impl IntoView {
             data-completion-tokens=usage.completion_tokens
             data-total-tokens=usage.total_tokens
         >
-            {move || (t().usage)(
+            {move || (t.usage)(
                 &group_digits(usage.prompt_tokens),
                 &group_digits(usage.completion_tokens),
                 &group_digits(usage.total_tokens),
@@ -357,7 +357,7 @@ fn UsageLine(usage: Usage) -> impl IntoView {
 #[component]
 fn ErrorRow(error: ErrorEntry) -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     let notice = error.notice.get_value();
     let counting = move || error.countdown_ms.get().is_some();
     view! {
@@ -365,16 +365,16 @@ fn ErrorRow(error: ErrorEntry) -> impl IntoView {
             <p class="vc-error-headline">{notice.headline}</p>
             <p class="vc-error-advice">{notice.advice}</p>
             {move || error.countdown_ms.get().map(|ms| view! {
-                <p class="vc-countdown" data-testid="retry-countdown">{(t().retrying_in)(&countdown_text(ms))}</p>
+                <p class="vc-countdown" data-testid="retry-countdown">{(t.retrying_in)(&countdown_text(ms))}</p>
             })}
             <div class="vc-error-actions">
                 <Show when=counting>
                     <button type="button" class="vc-button" data-testid="cancel-retry" on:click=move |_| chat.stop()>
-                        {move || t().cancel_retry}
+                        {t.cancel_retry}
                     </button>
                 </Show>
                 <Show when=move || error.retryable && !counting() && !chat.busy.get()>
-                    <button type="button" class="vc-button" data-testid="retry" on:click=move |_| chat.retry()>{move || t().retry}</button>
+                    <button type="button" class="vc-button" data-testid="retry" on:click=move |_| chat.retry()>{t.retry}</button>
                 </Show>
             </div>
         </div>

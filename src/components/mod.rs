@@ -88,9 +88,10 @@ impl HostConfig {
         }
     }
 
-    /// The interface strings in the configured language.
-    pub fn strings(&self) -> &'static Strings {
-        self.lang.with(|l| strings(l))
+    /// The interface strings in the configured language. Views read them
+    /// once; the widget is rebuilt when the language changes.
+    pub fn words(&self) -> &'static Strings {
+        self.lang.with_untracked(|l| strings(l))
     }
 
     /// Fires `name` with `detail` (as JSON) at the host element.
@@ -136,24 +137,29 @@ pub fn App(
         }
     };
     provide_context(ClosePanel(Callback::new(move |()| close())));
-    let t = move || host.strings();
-    view! {
-        <Show when=launcher>
-            <button
-                type="button"
-                class="vc-launcher"
-                part="launcher"
-                data-testid="launcher"
-                node_ref=launcher_button
-                aria-expanded=move || host.open.get().to_string()
-                aria-controls=chat.id("panel")
-                on:click=move |_| host.set_open(!host.open.get_untracked())
-            >
-                <span aria-hidden="true" class="vc-launcher-icon">{move || if host.open.get() { "×" } else { "?" }}</span>
-                <span class="vc-launcher-label">{move || if host.open.get() { t().close_chat } else { t().open_chat }}</span>
-            </button>
-        </Show>
-        <Panel hidden=Signal::derive(move || launcher() && !host.open.get()) on_keydown />
+    // Views read their words once: a new language rebuilds them (the
+    // conversation, draft and settings live in signals and stay).
+    move || {
+        host.lang.track();
+        let t = host.words();
+        view! {
+            <Show when=launcher>
+                <button
+                    type="button"
+                    class="vc-launcher"
+                    part="launcher"
+                    data-testid="launcher"
+                    node_ref=launcher_button
+                    aria-expanded=move || host.open.get().to_string()
+                    aria-controls=chat.id("panel")
+                    on:click=move |_| host.set_open(!host.open.get_untracked())
+                >
+                    <span aria-hidden="true" class="vc-launcher-icon">{move || if host.open.get() { "×" } else { "?" }}</span>
+                    <span class="vc-launcher-label">{move || if host.open.get() { t.close_chat } else { t.open_chat }}</span>
+                </button>
+            </Show>
+            <Panel hidden=Signal::derive(move || launcher() && !host.open.get()) on_keydown />
+        }
     }
 }
 
@@ -199,7 +205,7 @@ fn Panel(
         }
         class
     };
-    let title = move || host.title.get().unwrap_or_else(|| host.strings().title.to_owned());
+    let title = move || host.title.get().unwrap_or_else(|| host.words().title.to_owned());
     view! {
         <section
             class=class
@@ -221,7 +227,7 @@ fn Panel(
             </Show>
             <messages::MessageList />
             <composer::Composer />
-            <div class="vc-drop-overlay" aria-hidden="true">{move || host.strings().drop_here}</div>
+            <div class="vc-drop-overlay" aria-hidden="true">{host.words().drop_here}</div>
             <viewer::ImageViewer />
         </section>
     }

@@ -14,19 +14,19 @@ type Words = fn(&Strings) -> &'static str;
 
 /// One text setting with its label, hint and validation message.
 fn field(chat: Chat, key: &'static str, label: Words, hint: Words, get: Getter, set: Setter) -> impl IntoView {
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     let id = chat.id(key);
     let message_id = format!("{id}-message");
     let problem = Memo::new(move |_| chat.settings.with(|s| s.problem(key)));
     view! {
         <div class="vc-field">
-            <label for=id.clone()>{move || label(t())}</label>
+            <label for=id.clone()>{label(t)}</label>
             <input
                 id=id
                 type="text"
                 inputmode="decimal"
                 autocomplete="off"
-                placeholder=move || hint(t())
+                placeholder=hint(t)
                 aria-invalid=move || problem.with(Option::is_some).to_string()
                 aria-describedby=message_id.clone()
                 prop:value=move || chat.settings.with(|s| get(s).clone())
@@ -44,9 +44,9 @@ pub fn SettingsPanel() -> impl IntoView {
     let format_problem = problem("response_format");
     let logit_problem = problem("logit_bias");
     let id = move |name: &str| chat.id(name);
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     view! {
-        <form class="vc-settings" data-testid="settings" id=id("settings") aria-label=move || t().settings on:submit=|ev| ev.prevent_default()>
+        <form class="vc-settings" data-testid="settings" id=id("settings") aria-label=t.settings on:submit=|ev| ev.prevent_default()>
             <div class="vc-settings-grid">
                 {field(chat, "temperature", |t| t.temperature, |_| "0 – 1", |s| &s.temperature, |s, v| s.temperature = v)}
                 {field(chat, "top_p", |t| t.top_p, |_| "0 – 1", |s| &s.top_p, |s, v| s.top_p = v)}
@@ -56,7 +56,7 @@ pub fn SettingsPanel() -> impl IntoView {
                 {field(chat, "n", |t| t.choices_n, |_| "1", |s| &s.n, |s, v| s.n = v)}
             </div>
             <div class="vc-field">
-                <label for=id("stop")>{move || t().stop_sequences}</label>
+                <label for=id("stop")>{t.stop_sequences}</label>
                 <textarea
                     id=id("stop")
                     rows="2"
@@ -65,7 +65,7 @@ pub fn SettingsPanel() -> impl IntoView {
                 ></textarea>
             </div>
             <div class="vc-field">
-                <label for=id("response_format")>{move || t().response_format}</label>
+                <label for=id("response_format")>{t.response_format}</label>
                 <select
                     id=id("response_format")
                     aria-invalid=move || format_problem.with(Option::is_some).to_string()
@@ -73,14 +73,14 @@ pub fn SettingsPanel() -> impl IntoView {
                     prop:value=move || chat.settings.with(|s| s.response_format.clone())
                     on:change:target=move |ev| chat.update_settings(|s| s.response_format = ev.target().value())
                 >
-                    <option value="">{move || t().format_default}</option>
-                    <option value="text">{move || t().format_text}</option>
-                    <option value="json_object">{move || t().format_json}</option>
+                    <option value="">{t.format_default}</option>
+                    <option value="text">{t.format_text}</option>
+                    <option value="json_object">{t.format_json}</option>
                 </select>
                 <p class="vc-field-message" id=id("response_format-message") role="status">{move || format_problem.get()}</p>
             </div>
             <div class="vc-field">
-                <label for=id("system")>{move || t().system_message}</label>
+                <label for=id("system")>{t.system_message}</label>
                 <textarea
                     id=id("system")
                     rows="2"
@@ -88,11 +88,11 @@ pub fn SettingsPanel() -> impl IntoView {
                     prop:value=move || chat.settings.with(|s| s.system.clone())
                     on:input:target=move |ev| chat.update_settings(|s| s.system = ev.target().value())
                 ></textarea>
-                <p class="vc-field-note" id=id("system-note")>{move || t().system_note}</p>
+                <p class="vc-field-note" id=id("system-note")>{t.system_note}</p>
             </div>
             <ConnectionFields />
             <fieldset class="vc-extras">
-                <legend>{move || t().extras}</legend>
+                <legend>{t.extras}</legend>
                 <div class="vc-check">
                     <input
                         id=id("logprobs")
@@ -100,11 +100,11 @@ pub fn SettingsPanel() -> impl IntoView {
                         prop:checked=move || chat.settings.with(|s| s.logprobs)
                         on:change:target=move |ev| chat.update_settings(|s| s.logprobs = ev.target().checked())
                     />
-                    <label for=id("logprobs")>{move || t().logprobs}</label>
+                    <label for=id("logprobs")>{t.logprobs}</label>
                 </div>
                 {field(chat, "top_logprobs", |t| t.top_logprobs, |_| "0 – 20", |s| &s.top_logprobs, |s, v| s.top_logprobs = v)}
                 <div class="vc-field">
-                    <label for=id("logit_bias")>{move || t().logit_bias}</label>
+                    <label for=id("logit_bias")>{t.logit_bias}</label>
                     <textarea
                         id=id("logit_bias")
                         rows="2"
@@ -119,7 +119,7 @@ pub fn SettingsPanel() -> impl IntoView {
             </fieldset>
             <div class="vc-settings-actions">
                 <button type="button" class="vc-button" data-testid="settings-reset" on:click=move |_| chat.reset_settings()>
-                    {move || t().reset}
+                    {t.reset}
                 </button>
             </div>
         </form>
@@ -131,7 +131,7 @@ pub fn SettingsPanel() -> impl IntoView {
 fn ConnectionFields() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let id = move |name: &str| chat.id(name);
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     let typed_key = RwSignal::new(String::new());
     let endpoint_problem =
         move || chat.connection.with(|c| if c.direct { endpoint_base(&c.endpoint).err() } else { None });
@@ -144,7 +144,7 @@ fn ConnectionFields() -> impl IntoView {
     };
     view! {
         <fieldset class="vc-extras" data-testid="connection">
-            <legend>{move || t().connection}</legend>
+            <legend>{t.connection}</legend>
             <div class="vc-check">
                 <input
                     id=id("mode-proxy")
@@ -153,7 +153,7 @@ fn ConnectionFields() -> impl IntoView {
                     prop:checked=move || !chat.direct()
                     on:change=move |_| chat.update_connection(|c, _| c.direct = false)
                 />
-                <label for=id("mode-proxy")>{move || t().via_proxy}</label>
+                <label for=id("mode-proxy")>{t.via_proxy}</label>
             </div>
             <div class="vc-check">
                 <input
@@ -163,11 +163,11 @@ fn ConnectionFields() -> impl IntoView {
                     prop:checked=move || chat.direct()
                     on:change=move |_| chat.update_connection(|c, _| c.direct = true)
                 />
-                <label for=id("mode-direct")>{move || t().direct}</label>
+                <label for=id("mode-direct")>{t.direct}</label>
             </div>
             <Show when=move || chat.direct()>
                 <div class="vc-field">
-                    <label for=id("endpoint")>{move || t().endpoint_url}</label>
+                    <label for=id("endpoint")>{t.endpoint_url}</label>
                     <input
                         id=id("endpoint")
                         type="url"
@@ -181,12 +181,12 @@ fn ConnectionFields() -> impl IntoView {
                     <p class="vc-field-message" id=id("endpoint-message") role="status">{endpoint_problem}</p>
                 </div>
                 <div class="vc-field">
-                    <label for=id("key")>{move || t().key}</label>
+                    <label for=id("key")>{t.key}</label>
                     {move || chat.key.with(|k| k.as_deref().map(mask)).map(|masked| view! {
                         <p class="vc-field-note" data-testid="key-saved">
-                            {(t().key_saved)(&masked)}
+                            {(t.key_saved)(&masked)}
                             <button type="button" class="vc-md-action" data-testid="forget-key" on:click=move |_| chat.update_connection(|_, k| *k = None)>
-                                {move || t().forget_key}
+                                {t.forget_key}
                             </button>
                         </p>
                     })}
@@ -194,7 +194,7 @@ fn ConnectionFields() -> impl IntoView {
                         id=id("key")
                         type="password"
                         autocomplete="off"
-                        placeholder=move || t().key_placeholder
+                        placeholder=t.key_placeholder
                         prop:value=move || typed_key.get()
                         on:input:target=move |ev| typed_key.set(ev.target().value())
                         on:change=move |_| save_key()
@@ -213,7 +213,7 @@ fn ConnectionFields() -> impl IntoView {
                         prop:checked=move || chat.connection.with(|c| c.remember_key)
                         on:change:target=move |ev| chat.update_connection(|c, _| c.remember_key = ev.target().checked())
                     />
-                    <label for=id("remember")>{move || t().remember_key}</label>
+                    <label for=id("remember")>{t.remember_key}</label>
                 </div>
             </Show>
         </fieldset>

@@ -7,7 +7,7 @@ use super::Chat;
 #[component]
 pub fn ImageViewer() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let t = move || chat.host.strings();
+    let t = chat.host.words();
     let close_button = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
         if chat.viewing.with(Option::is_some) {
@@ -24,7 +24,7 @@ pub fn ImageViewer() -> impl IntoView {
                     class="vc-viewer"
                     role="dialog"
                     aria-modal="true"
-                    aria-label=(t().full_size)(&a.name)
+                    aria-label=(t.full_size)(&a.name)
                     data-testid="image-viewer"
                     on:keydown=move |ev| {
                         if ev.key() == "Escape" {
@@ -35,7 +35,7 @@ pub fn ImageViewer() -> impl IntoView {
                 >
                     <img src=a.object_url.clone() alt=a.name.clone() width=w height=h />
                     <button type="button" class="vc-button vc-viewer-close" node_ref=close_button on:click=move |_| chat.viewing.set(None)>
-                        {move || t().close}
+                        {t.close}
                     </button>
                 </div>
             }

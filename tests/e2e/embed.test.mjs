@@ -265,8 +265,11 @@ test('attribute changes after start-up take effect', async () => {
   await set('theme', 'light');
   assert.equal(await background(), light);
 
+  // A new language rebuilds the views; what the person typed stays.
+  await chat.getByTestId('composer-input').fill('draft survives');
   await set('lang', 'en-GB');
   assert.equal(await chat.getByTestId('drop-zone').getAttribute('lang'), 'en-GB');
+  assert.equal(await chat.getByTestId('composer-input').inputValue(), 'draft survives');
 
   // Another endpoint: the header asks it (and says it is not there).
   await set('endpoint', '/no-such-api');
