@@ -130,10 +130,10 @@ pub async fn stream_chat(
 }
 
 /// Longest stretch of stream processing before the page gets a turn.
-const TIME_SLICE_MS: f64 = 6.0;
+const TIME_SLICE_MS: f64 = 4.0;
 
 /// Bytes of a read processed between two checks of the time slice.
-const SLICE_BYTES: usize = 8 * 1024;
+const SLICE_BYTES: usize = 4 * 1024;
 
 fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())

@@ -444,6 +444,65 @@ pub struct Update {
     pub tail: Vec<Node>,
 }
 
+impl Node {
+    /// How many DOM nodes this becomes.
+    pub fn size(&self) -> usize {
+        match self {
+            Node::Text(_) => 1,
+            Node::Element(e) => 1 + e.children.iter().map(Node::size).sum::<usize>(),
+        }
+    }
+}
+
+/// What one frame puts on screen.
+#[derive(Debug, Default, PartialEq)]
+pub struct Frame {
+    /// Finished blocks to append, in order.
+    pub done: Vec<Node>,
+    /// The new open tail, once every finished block before it is on screen.
+    pub tail: Option<Vec<Node>>,
+}
+
+/// Rendered blocks waiting for the screen. Text can arrive faster than a
+/// browser lays it out: the queue hands out at most a budget of DOM nodes
+/// per frame (always at least one block), so no frame is long, and the
+/// display catches up when the text slows down.
+#[derive(Debug, Default)]
+pub struct RenderQueue {
+    pending: std::collections::VecDeque<Node>,
+    tail: Option<Vec<Node>>,
+}
+
+impl RenderQueue {
+    pub fn push(&mut self, update: Update) {
+        self.pending.extend(update.done);
+        self.tail = Some(update.tail);
+    }
+
+    /// Nothing left to show.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty() && self.tail.is_none()
+    }
+
+    /// The next frame's share, at most `budget` DOM nodes of finished blocks
+    /// (or one block larger than that); the tail only once they are all out.
+    pub fn next_frame(&mut self, budget: usize) -> Frame {
+        let mut frame = Frame::default();
+        let mut spent = 0;
+        while let Some(size) = self.pending.front().map(Node::size) {
+            if !frame.done.is_empty() && spent + size > budget {
+                break;
+            }
+            spent += size;
+            frame.done.extend(self.pending.pop_front());
+        }
+        if self.pending.is_empty() {
+            frame.tail = self.tail.take();
+        }
+        frame
+    }
+}
+
 /// Renders a streamed answer block by block.
 ///
 /// The text is cut after a blank line (outside a code fence) once the next
@@ -673,6 +732,35 @@ mod tests {
             done.extend(r.finish().done);
             assert_eq!(done, whole, "pieces of {size}");
         }
+    }
+
+    #[test]
+    fn the_queue_hands_out_blocks_in_order_within_a_budget() {
+        let mut r = StreamRenderer::new(&EN);
+        let mut q = RenderQueue::default();
+        let text: String = (0..10).map(|i| format!("Paragraph {i} with *some* words.\n\n")).collect();
+        q.push(r.push(&text));
+        q.push(r.push("The open tail"));
+        let per_block = Node::size(&render("Paragraph 0 with *some* words.", &EN)[0]);
+        let mut shown = Vec::new();
+        let mut frames = 0;
+        let mut tail = None;
+        while !q.is_empty() {
+            let frame = q.next_frame(3 * per_block);
+            assert!(frame.done.len() <= 3, "within the budget");
+            assert!(frame.tail.is_none() || tail.is_none(), "the tail comes once, last");
+            shown.extend(frame.done);
+            tail = frame.tail.or(tail);
+            frames += 1;
+        }
+        assert_eq!(frames, 4, "10 blocks at 3 a frame");
+        assert_eq!(shown, render(&text, &EN), "every block, in order");
+        assert_eq!(tail.unwrap(), render("The open tail", &EN));
+
+        // A block larger than the budget still goes, alone.
+        q.push(Update { done: render("| a |\n|---|\n| 1 |\n", &EN), tail: Vec::new() });
+        assert_eq!(q.next_frame(1).done.len(), 1);
+        assert_eq!(q.next_frame(1), Frame { done: Vec::new(), tail: None });
     }
 
     #[test]

@@ -18,6 +18,31 @@ pub fn append(document: &Document, parent: &DomElement, nodes: &[Node]) {
     }
 }
 
+/// Finished blocks per page. A full page is never touched again, so the
+/// browser keeps its layout, and skips it while it is off screen: the cost
+/// of a frame stays that of the blocks that changed, however long the answer.
+const PAGE_BLOCKS: u32 = 24;
+
+/// Appends finished blocks to `done`, in pages of [`PAGE_BLOCKS`] blocks.
+pub fn append_paged(document: &Document, done: &DomElement, nodes: &[Node]) {
+    let mut page = done.last_element_child();
+    for node in nodes {
+        let current = match page.take().filter(|p| p.child_element_count() < PAGE_BLOCKS) {
+            Some(p) => p,
+            None => {
+                let Ok(p) = document.create_element("div") else { return };
+                p.set_class_name("vc-md-page");
+                let _ = done.append_child(&p);
+                p
+            }
+        };
+        if let Some(dom) = build(document, node) {
+            let _ = current.append_child(&dom);
+        }
+        page = Some(current);
+    }
+}
+
 /// Replaces `parent`'s children with the DOM for `nodes`.
 pub fn replace(document: &Document, parent: &DomElement, nodes: &[Node]) {
     parent.set_text_content(None);

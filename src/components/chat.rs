@@ -86,6 +86,9 @@ pub struct MessageEntry {
     pub text: RwSignal<String>,
     pub state: RwSignal<MessageState>,
     pub usage: RwSignal<Option<Usage>>,
+    /// Rendered text still waiting to go on screen (it arrived faster than
+    /// frames could show it).
+    pub rendering: RwSignal<bool>,
     pub image: StoredValue<Option<Attachment>>,
     /// Every choice with its finish reason and token log probabilities, once
     /// the answer has ended (`n` > 1 or `logprobs`).
@@ -270,6 +273,7 @@ impl Chat {
             text: RwSignal::new(text),
             state: RwSignal::new(state),
             usage: RwSignal::new(None),
+            rendering: RwSignal::new(false),
             image: StoredValue::new(image),
             choices: RwSignal::new(Vec::new()),
         });

@@ -7,7 +7,7 @@ use vision_chat_protocol::wire::{Role, Usage};
 use super::chat::{Chat, Entry, EntryBody, ErrorEntry, MessageEntry};
 use crate::attachment::Attachment;
 use crate::conversation::{countdown_text, MessageState};
-use crate::markdown::{StreamRenderer, Update as RenderUpdate};
+use crate::markdown::{RenderQueue, StreamRenderer, Update as RenderUpdate};
 use crate::markdown_dom;
 use vision_chat_protocol::logprobs::Confidence;
 use vision_chat_protocol::tokens::group_digits;
@@ -20,6 +20,8 @@ pub fn MessageList() -> impl IntoView {
     // Follow the conversation while the reader is at its end; leave them be
     // when they have scrolled up to read.
     let pinned = StoredValue::new(true);
+    // One scroll per frame, however many deltas arrived in it.
+    let scroll_scheduled = StoredValue::new(false);
     let on_scroll = move |_| {
         if let Some(el) = log.get_untracked() {
             pinned.set_value(el.scroll_height() - el.scroll_top() - el.client_height() < 48);
@@ -34,8 +36,10 @@ pub fn MessageList() -> impl IntoView {
                 m.usage.track();
             }
         });
-        if pinned.get_value() {
+        if pinned.get_value() && !scroll_scheduled.get_value() {
+            scroll_scheduled.set_value(true);
             request_animation_frame(move || {
+                scroll_scheduled.set_value(false);
                 if let Some(el) = log.get_untracked() {
                     el.set_scroll_top(el.scroll_height());
                 }
@@ -75,7 +79,7 @@ fn Message(id: u64, entry: MessageEntry) -> impl IntoView {
             data-testid="message"
             data-role=role
             data-state=move || state.with(MessageState::name)
-            aria-busy=move || state.with(|s| *s == MessageState::Streaming).to_string()
+            aria-busy=move || (state.with(|s| *s == MessageState::Streaming) || entry.rendering.get()).to_string()
         >
             {entry.image.get_value().map(|image| view! { <MessageImage id image /> })}
             {if entry.role == Role::Assistant {
@@ -97,7 +101,8 @@ fn Message(id: u64, entry: MessageEntry) -> impl IntoView {
                 <span class="vc-typing" aria-label=t.on_its_way>"…"</span>
             </Show>
             {move || state.with(MessageState::note).map(|note| view! { <p class="vc-note">{note}</p> })}
-            {move || entry.usage.get().map(|usage| view! { <UsageLine usage /> })}
+            // The usage line closes the answer once all of it is on screen.
+            {move || entry.usage.get().filter(|_| !entry.rendering.get()).map(|usage| view! { <UsageLine usage /> })}
             <MessageActions id entry />
         </article>
     }
@@ -261,19 +266,23 @@ fn StaticMarkdown(text: String) -> impl IntoView {
     view! { <div class="vc-content vc-markdown" data-testid="choice-content" node_ref=container></div> }
 }
 
+/// DOM nodes of finished blocks put on screen per frame, at most.
+const FRAME_NODES: usize = 200;
+
 /// An answer as markdown, rendered block by block while it streams: final
-/// blocks are appended once, only the open tail is rebuilt on each delta.
+/// blocks are appended once, only the open tail is rebuilt on each delta,
+/// and what is rendered goes on screen frame by frame within a budget.
 #[component]
 fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
     let done = NodeRef::<leptos::html::Div>::new();
     let tail = NodeRef::<leptos::html::Div>::new();
     let chat = expect_context::<Chat>();
     let renderer = StoredValue::new(StreamRenderer::new(chat.host.words()));
+    let queue = StoredValue::new(RenderQueue::default());
+    let scheduled = StoredValue::new(false);
     let action_status = RwSignal::new("");
     Effect::new(move |_| {
         let streaming = entry.state.with(|s| *s == MessageState::Streaming);
-        let (Some(done), Some(tail)) = (done.get(), tail.get()) else { return };
-        let document = document();
         let update = entry.text.with(|text| {
             renderer.try_update_value(|r| {
                 // The text only grows: render what is new since last time.
@@ -291,8 +300,12 @@ fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
             })
         });
         if let Some(Some(update)) = update {
-            markdown_dom::append(&document, &done, &update.done);
-            markdown_dom::replace(&document, &tail, &update.tail);
+            queue.update_value(|q| q.push(update));
+            if !scheduled.get_value() {
+                scheduled.set_value(true);
+                entry.rendering.set(true);
+                request_animation_frame(move || show_frame(queue, scheduled, entry.rendering, done, tail));
+            }
         }
     });
     let on_click = move |ev: web_sys::MouseEvent| {
@@ -306,6 +319,36 @@ fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
             <div class="vc-md-tail" node_ref=tail></div>
         </div>
         <span class="vc-visually-hidden" role="status">{move || action_status.get()}</span>
+    }
+}
+
+/// Puts one frame's share of the rendered answer on screen, and asks for
+/// another frame while some is left.
+fn show_frame(
+    queue: StoredValue<RenderQueue>,
+    scheduled: StoredValue<bool>,
+    rendering: RwSignal<bool>,
+    done_ref: NodeRef<leptos::html::Div>,
+    tail_ref: NodeRef<leptos::html::Div>,
+) {
+    let (Some(done), Some(tail)) = (done_ref.get_untracked(), tail_ref.get_untracked()) else {
+        // Not on the page yet: try the next frame (unless the answer is gone).
+        if !queue.is_disposed() {
+            request_animation_frame(move || show_frame(queue, scheduled, rendering, done_ref, tail_ref));
+        }
+        return;
+    };
+    let Some(frame) = queue.try_update_value(|q| q.next_frame(FRAME_NODES)) else { return };
+    let document = document();
+    markdown_dom::append_paged(&document, &done, &frame.done);
+    if let Some(nodes) = frame.tail {
+        markdown_dom::replace(&document, &tail, &nodes);
+    }
+    if queue.with_value(RenderQueue::is_empty) {
+        scheduled.set_value(false);
+        rendering.set(false);
+    } else {
+        request_animation_frame(move || show_frame(queue, scheduled, rendering, done_ref, tail_ref));
     }
 }
 

@@ -10,8 +10,10 @@ import http from 'node:http';
  * error response, or `{ cutAfter: n }` to stream n pieces and then drop the
  * connection, `{ malformedAt: n }` to send a broken event before piece n,
  * `{ finishReason }` to end with another reason; `undefined` streams normally.
+ * `writeBytes`: build the whole stream first and write it in writes of that
+ * many bytes (benchmarks: the same events, little CPU spent producing them).
  */
-export async function startFakeUpstream({ answer, pieceSize = 4, delayMs = 0, script = () => undefined, cors = false }) {
+export async function startFakeUpstream({ answer, pieceSize = 4, delayMs = 0, script = () => undefined, cors = false, writeBytes = 0 }) {
   const requests = [];
   const server = http.createServer(async (req, res) => {
     // `cors`: allow browsers on other origins (for the widget's direct mode).
@@ -53,6 +55,18 @@ export async function startFakeUpstream({ answer, pieceSize = 4, delayMs = 0, sc
     })}\n\n`;
     const choice = (index, delta, finish = null, lp = null) => ({ index, delta, finish_reason: finish, logprobs: lp });
     res.writeHead(200, { 'content-type': 'text/event-stream' });
+    if (writeBytes) {
+      const events = [chunk(texts.map((_, i) => choice(i, { role: 'assistant', content: '' })))];
+      for (const piece of pieceLists[0]) events.push(chunk([choice(0, { content: piece })]));
+      const usage = { prompt_tokens: 10, completion_tokens: pieceLists[0].length, total_tokens: 10 + pieceLists[0].length };
+      events.push(chunk([choice(0, { content: '' }, 'stop')], usage), 'data: [DONE]\n\n');
+      const stream = Buffer.from(events.join(''));
+      for (let at = 0; at < stream.length; at += writeBytes) {
+        if (!res.write(stream.subarray(at, at + writeBytes))) await new Promise((r) => res.once('drain', r));
+      }
+      res.end();
+      return;
+    }
     res.write(chunk(texts.map((_, i) => choice(i, { role: 'assistant', content: '' }))));
     const longest = Math.max(...pieceLists.map((p) => p.length));
     for (let k = 0; k < longest; k++) {
