@@ -86,8 +86,9 @@ pub struct MessageEntry {
     pub text: RwSignal<String>,
     pub state: RwSignal<MessageState>,
     pub usage: RwSignal<Option<Usage>>,
-    /// Rendered text still waiting to go on screen (it arrived faster than
-    /// frames could show it).
+    /// Text that is not all on screen yet: set when text arrives, cleared by
+    /// the view once everything is shown (it can arrive faster than frames
+    /// can show it).
     pub rendering: RwSignal<bool>,
     pub image: StoredValue<Option<Attachment>>,
     /// Every choice with its finish reason and token log probabilities, once
@@ -526,6 +527,9 @@ impl Chat {
             let result = loop {
                 let result = api::stream_chat(&endpoint, &auth, &request, &signal, |fresh| {
                     answer.text.update(|t| t.push_str(fresh));
+                    if !answer.rendering.get_untracked() {
+                        answer.rendering.set(true);
+                    }
                 })
                 .await;
                 match &result {

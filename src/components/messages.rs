@@ -303,8 +303,7 @@ fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
             queue.update_value(|q| q.push(update));
             if !scheduled.get_value() {
                 scheduled.set_value(true);
-                entry.rendering.set(true);
-                request_animation_frame(move || show_frame(queue, scheduled, entry.rendering, done, tail));
+                request_animation_frame(move || show_frame(entry, renderer, queue, scheduled, done, tail));
             }
         }
     });
@@ -325,16 +324,17 @@ fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
 /// Puts one frame's share of the rendered answer on screen, and asks for
 /// another frame while some is left.
 fn show_frame(
+    entry: MessageEntry,
+    renderer: StoredValue<StreamRenderer>,
     queue: StoredValue<RenderQueue>,
     scheduled: StoredValue<bool>,
-    rendering: RwSignal<bool>,
     done_ref: NodeRef<leptos::html::Div>,
     tail_ref: NodeRef<leptos::html::Div>,
 ) {
     let (Some(done), Some(tail)) = (done_ref.get_untracked(), tail_ref.get_untracked()) else {
         // Not on the page yet: try the next frame (unless the answer is gone).
         if !queue.is_disposed() {
-            request_animation_frame(move || show_frame(queue, scheduled, rendering, done_ref, tail_ref));
+            request_animation_frame(move || show_frame(entry, renderer, queue, scheduled, done_ref, tail_ref));
         }
         return;
     };
@@ -346,9 +346,17 @@ fn show_frame(
     }
     if queue.with_value(RenderQueue::is_empty) {
         scheduled.set_value(false);
-        rendering.set(false);
+        // All on screen when the renderer has had all the text, and has
+        // finished it if the answer has ended.
+        let streaming = entry.state.with_untracked(|s| *s == MessageState::Streaming);
+        let shown = entry.text.with_untracked(|text| {
+            renderer.with_value(|r| r.text().len() == text.len() && (streaming || r.done_len() == text.len()))
+        });
+        if shown && entry.rendering.get_untracked() {
+            entry.rendering.set(false);
+        }
     } else {
-        request_animation_frame(move || show_frame(queue, scheduled, rendering, done_ref, tail_ref));
+        request_animation_frame(move || show_frame(entry, renderer, queue, scheduled, done_ref, tail_ref));
     }
 }
 
