@@ -130,7 +130,7 @@ pub async fn stream_chat(
 }
 
 /// Longest stretch of stream processing before the page gets a turn.
-const TIME_SLICE_MS: f64 = 4.0;
+const TIME_SLICE_MS: f64 = 3.0;
 
 /// Bytes of a read processed between two checks of the time slice.
 const SLICE_BYTES: usize = 4 * 1024;
