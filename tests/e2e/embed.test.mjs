@@ -209,6 +209,12 @@ test('the launcher opens and closes by mouse and by keyboard, and remembers', as
   await button.click();
   await panel.waitFor({ state: 'visible' });
   assert.equal(await button.getAttribute('aria-expanded'), 'true');
+  // The panel floats above the button, in the bottom-right corner, all on screen.
+  const viewport = page.viewportSize();
+  const [box, buttonBox] = [await panel.boundingBox(), await button.boundingBox()];
+  assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= viewport.width && box.y + box.height <= viewport.height, JSON.stringify(box));
+  assert.ok(Math.abs(box.x + box.width - (buttonBox.x + buttonBox.width)) < 2, 'right edges aligned');
+  assert.ok(box.y + box.height < buttonBox.y, 'above the button');
   await page.waitForFunction(() => vcActive()?.dataset.testid === 'composer-input');
   await launcher(page).getByTestId('close').click();
   await panel.waitFor({ state: 'hidden' });
