@@ -5,8 +5,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { startProxy, launchBrowser } from './harness.mjs';
 
+const CHART = fileURLToPath(new URL('../fixtures/images/revenue-by-region.png', import.meta.url));
 const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'";
 
 let browser;
@@ -276,6 +278,14 @@ test('attribute changes after start-up take effect', async () => {
   await set('lang', 'en-GB');
   assert.equal(await chat.getByTestId('drop-zone').getAttribute('lang'), 'en-GB');
   assert.equal(await chat.getByTestId('composer-input').inputValue(), 'draft survives');
+
+  // Images are sent at the host's longest side (the chart is 990 × 550).
+  await set('max-image-side', '500');
+  await chat.getByTestId('file-input').setInputFiles(CHART);
+  const preview = chat.getByTestId('attachment-preview');
+  await preview.waitFor();
+  assert.deepEqual([await preview.getAttribute('data-width'), await preview.getAttribute('data-height')], ['500', '278']);
+  await chat.getByTestId('remove-attachment').click();
 
   // Another endpoint: the header asks it (and says it is not there).
   await set('endpoint', '/no-such-api');
