@@ -6,6 +6,8 @@ use vision_chat_protocol::image::{human_bytes, ImageFormat};
 
 use vision_chat_protocol::tokens::group_digits;
 
+use crate::strings::Strings;
+
 /// How the bytes to send are produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EncodePlan {
@@ -79,14 +81,14 @@ impl Attachment {
 }
 
 /// The message for a refused file; names the file so several attempts stay clear.
-pub fn refusal_message(name: &str, why: &str) -> String {
-    let name = if name.is_empty() { "The file".to_owned() } else { format!("“{name}”") };
-    format!("{name} was not attached: {why}.")
+pub fn refusal_message(name: &str, why: &str, words: &Strings) -> String {
+    (words.not_attached)(name, why)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strings::EN;
 
     fn sample() -> Attachment {
         Attachment {
@@ -124,7 +126,7 @@ mod tests {
         assert_eq!(kept.summary(), "1900 × 1069 px · PNG, sent unchanged · 980 B · ≈ 2,353 image tokens");
         assert_eq!(human_bytes(8_831_488), "8.8 MB");
         assert_eq!(
-            refusal_message("notes.txt", "this is not an image (a text file)"),
+            refusal_message("notes.txt", "this is not an image (a text file)", &EN),
             "“notes.txt” was not attached: this is not an image (a text file)."
         );
     }

@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::strings::Strings;
+
 /// The person's connection choices (never the key itself).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -76,10 +78,8 @@ pub fn endpoint_base(raw: &str) -> Result<String, String> {
 }
 
 /// Why a direct request may fail without any HTTP response.
-pub fn direct_network_advice(endpoint: &str, origin: &str) -> String {
-    format!(
-        "The browser could not reach {endpoint}, or the endpoint refused this page: direct mode needs the endpoint to allow requests from {origin} (CORS). Check the URL, or use the proxy, which has no such limit."
-    )
+pub fn direct_network_advice(endpoint: &str, origin: &str, words: &Strings) -> String {
+    (words.cors_advice)(endpoint, origin)
 }
 
 #[cfg(test)]
@@ -109,7 +109,7 @@ mod tests {
         assert_eq!(endpoint_base("http://127.0.0.1:9000").unwrap(), "http://127.0.0.1:9000");
         assert!(endpoint_base("http://example.com").unwrap_err().contains("https://"));
         assert!(endpoint_base("").unwrap_err().starts_with("enter the endpoint"));
-        assert!(direct_network_advice("https://x", "https://intranet")
+        assert!(direct_network_advice("https://x", "https://intranet", &crate::strings::EN)
             .contains("allow requests from https://intranet (CORS)"));
     }
 }

@@ -8,6 +8,8 @@ use vision_chat_protocol::request::Turn;
 use vision_chat_protocol::stream::Ending;
 use vision_chat_protocol::wire::{FinishReason, Role};
 
+use crate::strings::Strings;
+
 /// Where a message stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageState {
@@ -23,22 +25,35 @@ pub enum MessageState {
     /// An answer the user stopped; the partial text is kept.
     Stopped,
     /// An answer cut off by the network or the service; the partial text is kept.
-    Interrupted(String),
+    Interrupted(Interruption),
+}
+
+/// Why an answer stopped short.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Interruption {
+    /// The stream ended without a finish reason.
+    Cut,
+    /// The service sent an error in the stream (its message).
+    Failed(String),
+    /// The browser could not run the request at all.
+    Unsupported,
 }
 
 impl MessageState {
-    /// A short status line for the message, if it needs one.
-    pub fn note(&self) -> Option<String> {
+    /// A short status line for the message, if it needs one, in `words`.
+    pub fn note(&self, words: &Strings) -> Option<String> {
         match self {
             MessageState::Sent | MessageState::Streaming | MessageState::Complete(FinishReason::Stop) => None,
-            MessageState::NotSent => Some("Not sent — the text is back in the composer.".into()),
-            MessageState::Complete(FinishReason::Length) => Some("Stopped at the max_tokens limit.".into()),
-            MessageState::Complete(FinishReason::ContentFilter) => Some(
-                "The service's content filter stopped this answer; the text above is what arrived before it.".into(),
-            ),
-            MessageState::Complete(other) => Some(format!("Finished: {}.", other.as_str())),
-            MessageState::Stopped => Some("Stopped — the partial answer is kept.".into()),
-            MessageState::Interrupted(why) => Some(format!("Interrupted — the partial answer is kept. {why}")),
+            MessageState::NotSent => Some(words.note_not_sent.to_owned()),
+            MessageState::Complete(FinishReason::Length) => Some(words.note_length.to_owned()),
+            MessageState::Complete(FinishReason::ContentFilter) => Some(words.note_filtered.to_owned()),
+            MessageState::Complete(other) => Some((words.note_finished)(other.as_str())),
+            MessageState::Stopped => Some(words.note_stopped.to_owned()),
+            MessageState::Interrupted(why) => Some((words.note_interrupted)(&match why {
+                Interruption::Cut => words.interruption_cut.to_owned(),
+                Interruption::Failed(message) => (words.interruption_failed)(message),
+                Interruption::Unsupported => words.interruption_unsupported.to_owned(),
+            })),
         }
     }
 
@@ -68,8 +83,8 @@ pub fn final_state(ending: &Ending, stopped_by_user: bool, answer_first_reason: 
     }
     match ending {
         Ending::Finished => MessageState::Complete(answer_first_reason.cloned().unwrap_or(FinishReason::Stop)),
-        Ending::Failed(e) => MessageState::Interrupted(format!("The service reported: {}", e.message)),
-        Ending::Interrupted => MessageState::Interrupted("The stream ended before the answer was complete.".into()),
+        Ending::Failed(e) => MessageState::Interrupted(Interruption::Failed(e.message.clone())),
+        Ending::Interrupted => MessageState::Interrupted(Interruption::Cut),
     }
 }
 
@@ -98,11 +113,13 @@ pub struct ErrorNotice {
     pub advice: String,
 }
 
-impl From<&Explained> for ErrorNotice {
-    fn from(e: &Explained) -> Self {
-        let mut advice = e.advice.to_owned();
+impl ErrorNotice {
+    /// The notice for a failure, with advice in `words`.
+    pub fn new(e: &Explained, words: &Strings) -> Self {
+        let mut advice = (words.advice)(e.kind).to_owned();
         if let Some(ms) = e.retry_after_ms {
-            advice.push_str(&format!(" The service asked to wait {:.1} s.", ms as f64 / 1000.0));
+            advice.push(' ');
+            advice.push_str(&(words.asked_to_wait)(&countdown_text(ms)));
         }
         ErrorNotice { headline: e.headline(), advice }
     }
@@ -134,6 +151,7 @@ pub fn enter_sends(key: &str, shift: bool, composing: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strings::EN;
     use vision_chat_protocol::error::explain_http;
     use vision_chat_protocol::wire::ApiError;
 
@@ -166,17 +184,21 @@ mod tests {
         let failed =
             Ending::Failed(ApiError { message: "boom".into(), kind: None, param: None, code: None, status: None });
         assert_eq!(
-            final_state(&failed, false, None).note().unwrap(),
+            final_state(&failed, false, None).note(&EN).unwrap(),
             "Interrupted — the partial answer is kept. The service reported: boom"
         );
-        assert!(MessageState::Complete(FinishReason::ContentFilter).note().unwrap().contains("content filter"));
-        assert_eq!(MessageState::Complete(FinishReason::Stop).note(), None);
+        assert!(MessageState::Complete(FinishReason::ContentFilter).note(&EN).unwrap().contains("content filter"));
+        assert_eq!(MessageState::Complete(FinishReason::Stop).note(&EN), None);
+        assert_eq!(
+            final_state(&Ending::Interrupted, false, None).note(&EN).unwrap(),
+            "Interrupted — the partial answer is kept. The stream ended before the answer was complete."
+        );
     }
 
     #[test]
     fn error_notice_mentions_the_wait() {
         let e = explain_http(429, r#"{"error":{"code":"429","message":"Rate limit is exceeded."}}"#, Some(2500));
-        let n = ErrorNotice::from(&e);
+        let n = ErrorNotice::new(&e, &EN);
         assert_eq!(n.headline, "HTTP 429: Rate limit is exceeded.");
         assert!(n.advice.ends_with("wait 2.5 s."));
     }

@@ -7,7 +7,7 @@ use vision_chat_protocol::error::{ErrorKind, Explained};
 use vision_chat_protocol::image::Limits;
 use vision_chat_protocol::wire::Usage;
 
-use crate::conversation::MessageState;
+use crate::conversation::{ErrorNotice, MessageState};
 
 /// The API base the widget talks to when the host says nothing: the proxy
 /// on the page's own origin.
@@ -149,14 +149,15 @@ pub struct ErrorDetail {
     pub retryable: bool,
 }
 
-impl From<&Explained> for ErrorDetail {
-    fn from(e: &Explained) -> Self {
+impl ErrorDetail {
+    /// The detail of a failure, worded as the widget shows it (`notice`).
+    pub fn new(e: &Explained, notice: &ErrorNotice) -> Self {
         ErrorDetail {
             kind: kind_name(e.kind),
             status: e.status,
             code: e.code.clone(),
-            message: e.headline(),
-            advice: e.advice.to_owned(),
+            message: notice.headline.clone(),
+            advice: notice.advice.clone(),
             retryable: e.retryable(),
         }
     }
@@ -238,11 +239,13 @@ mod tests {
         assert_eq!(stopped.finish_reason, None);
 
         let body = r#"{"error":{"code":"content_filter","param":"prompt","message":"blocked"}}"#;
-        let error = ErrorDetail::from(&explain_http(400, body, None));
+        let explained = explain_http(400, body, None);
+        let error = ErrorDetail::new(&explained, &ErrorNotice::new(&explained, &crate::strings::EN));
         assert_eq!(error.kind, "content_filter");
         assert_eq!(error.status, Some(400));
         assert_eq!(error.code.as_deref(), Some("content_filter"));
         assert!(error.message.contains("blocked"), "{}", error.message);
         assert!(!error.retryable);
+        assert!(error.advice.contains("content filter"), "{}", error.advice);
     }
 }

@@ -1,7 +1,9 @@
 //! The interface's words, in one place. English is built in; a language is
 //! added by writing another [`Strings`] and naming it in [`LANGUAGES`].
-//! (The explanations of API errors, refused files and interrupted answers
-//! come from the protocol crate and the pure modules, in English.)
+//! (Two kinds of text stay in English: why a file was refused, from the
+//! protocol crate's image checks, and the settings' validation messages.)
+
+use vision_chat_protocol::error::ErrorKind;
 
 /// Every label, placeholder and note the components show.
 #[derive(Debug)]
@@ -96,6 +98,19 @@ pub struct Strings {
     pub table_copied: &'static str,
     pub csv_downloaded: &'static str,
     pub image_loaded: &'static str,
+    pub advice: fn(ErrorKind) -> &'static str,
+    pub asked_to_wait: fn(&str) -> String,
+    pub cors_advice: fn(&str, &str) -> String,
+    pub not_attached: fn(&str, &str) -> String,
+    pub note_not_sent: &'static str,
+    pub note_length: &'static str,
+    pub note_filtered: &'static str,
+    pub note_finished: fn(&str) -> String,
+    pub note_stopped: &'static str,
+    pub note_interrupted: fn(&str) -> String,
+    pub interruption_cut: &'static str,
+    pub interruption_failed: fn(&str) -> String,
+    pub interruption_unsupported: &'static str,
 }
 
 /// English, the default.
@@ -190,7 +205,39 @@ pub static EN: Strings = Strings {
     table_copied: "Table copied as CSV",
     csv_downloaded: "CSV downloaded",
     image_loaded: "Image loaded",
+    advice: en_advice,
+    asked_to_wait: |time| format!("The service asked to wait {time}."),
+    cors_advice: |endpoint, origin| format!("The browser could not reach {endpoint}, or the endpoint refused this page: direct mode needs the endpoint to allow requests from {origin} (CORS). Check the URL, or use the proxy, which has no such limit."),
+    not_attached: |name, why| if name.is_empty() { format!("The file was not attached: {why}.") } else { format!("“{name}” was not attached: {why}.") },
+    note_not_sent: "Not sent — the text is back in the composer.",
+    note_length: "Stopped at the max_tokens limit.",
+    note_filtered: "The service's content filter stopped this answer; the text above is what arrived before it.",
+    note_finished: |reason| format!("Finished: {reason}."),
+    note_stopped: "Stopped — the partial answer is kept.",
+    note_interrupted: |why| format!("Interrupted — the partial answer is kept. {why}"),
+    interruption_cut: "The stream ended before the answer was complete.",
+    interruption_failed: |message| format!("The service reported: {message}"),
+    interruption_unsupported: "This browser cannot run requests.",
 };
+
+/// What the person can do about a failure, in English.
+fn en_advice(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::ContentFilter => {
+            "The service's content filter blocked this prompt. Rephrase it and send again; your text and image are still in the composer."
+        }
+        ErrorKind::BadRequest => "The service did not accept the request. Check the settings and the message, then send again.",
+        ErrorKind::Auth => {
+            "The endpoint refused the credentials. Check AZURE_INFERENCE_CREDENTIAL on the proxy (or the key in direct mode)."
+        }
+        ErrorKind::NotFound => "The endpoint was not found. Check the endpoint URL: it should end at the deployment, without /chat/completions.",
+        ErrorKind::TooLarge => "The request is too large for the service. Attach a smaller image or shorten the conversation.",
+        ErrorKind::RateLimited => "The deployment's rate limit was reached. Wait a moment and send again.",
+        ErrorKind::Server => "The service had a problem. Send again in a moment.",
+        ErrorKind::Network => "The service could not be reached. Check the connection and that the proxy is running, then send again.",
+        ErrorKind::Other => "The request failed. Send again, or check the endpoint settings.",
+    }
+}
 
 /// The languages built in, by primary language subtag.
 pub static LANGUAGES: &[(&str, &Strings)] = &[("en", &EN)];

@@ -36,8 +36,6 @@ pub struct Explained {
     pub code: Option<String>,
     /// The service's message, or the start of its body.
     pub message: String,
-    /// What the person can do about it.
-    pub advice: &'static str,
     /// How long the service asked to wait before retrying.
     pub retry_after_ms: Option<u64>,
 }
@@ -108,7 +106,7 @@ pub fn explain_http(status: u16, body: &str, retry_after_ms: Option<u64>) -> Exp
         500..=599 => ErrorKind::Server,
         _ => ErrorKind::Other,
     };
-    Explained { kind, status: Some(status), code, message, advice: advice(kind), retry_after_ms }
+    Explained { kind, status: Some(status), code, message, retry_after_ms }
 }
 
 /// Explains a failure that produced no HTTP response.
@@ -118,7 +116,6 @@ pub fn explain_network(detail: &str) -> Explained {
         status: None,
         code: None,
         message: if detail.trim().is_empty() { "the network request failed".to_owned() } else { detail.to_owned() },
-        advice: advice(ErrorKind::Network),
         retry_after_ms: None,
     }
 }
@@ -136,24 +133,6 @@ fn default_reason(status: u16) -> &'static str {
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
         _ => "request failed",
-    }
-}
-
-fn advice(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::ContentFilter => {
-            "The service's content filter blocked this prompt. Rephrase it and send again; your text and image are still in the composer."
-        }
-        ErrorKind::BadRequest => "The service did not accept the request. Check the settings and the message, then send again.",
-        ErrorKind::Auth => {
-            "The endpoint refused the credentials. Check AZURE_INFERENCE_CREDENTIAL on the proxy (or the key in direct mode)."
-        }
-        ErrorKind::NotFound => "The endpoint was not found. Check the endpoint URL: it should end at the deployment, without /chat/completions.",
-        ErrorKind::TooLarge => "The request is too large for the service. Attach a smaller image or shorten the conversation.",
-        ErrorKind::RateLimited => "The deployment's rate limit was reached. Wait a moment and send again.",
-        ErrorKind::Server => "The service had a problem. Send again in a moment.",
-        ErrorKind::Network => "The service could not be reached. Check the connection and that the proxy is running, then send again.",
-        ErrorKind::Other => "The request failed. Send again, or check the endpoint settings.",
     }
 }
 

@@ -13,7 +13,7 @@ use crate::api;
 use crate::attachment::{refusal_message, Attachment};
 use crate::connection::{auth, direct_network_advice, endpoint_base, Auth, Connection};
 use crate::conversation::{
-    final_state, request_turns, retry_delay_ms, ErrorNotice, HistoryItem, MessageState, MAX_AUTO_RETRIES,
+    final_state, request_turns, retry_delay_ms, ErrorNotice, HistoryItem, Interruption, MessageState, MAX_AUTO_RETRIES,
 };
 use crate::host::{ErrorDetail, MessageDetail};
 use crate::image_prep;
@@ -228,10 +228,11 @@ impl Chat {
 
     /// The notice for a failed request, with direct mode's network advice.
     fn notice(&self, explained: &Explained) -> ErrorNotice {
-        let mut notice = ErrorNotice::from(explained);
+        let words = self.host.words();
+        let mut notice = ErrorNotice::new(explained, words);
         if explained.kind == ErrorKind::Network && self.connection.with_untracked(|c| c.direct) {
             let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
-            notice.advice = direct_network_advice(&self.endpoint(), &origin);
+            notice.advice = direct_network_advice(&self.endpoint(), &origin, words);
         }
         notice
     }
@@ -407,7 +408,10 @@ impl Chat {
                         AttachNote::None
                     });
                 }
-                Err(why) => chat.attach_note.set(AttachNote::Refused(refusal_message(&name, &why))),
+                Err(why) => {
+                    let message = refusal_message(&name, &why, chat.host.words());
+                    chat.attach_note.set(AttachNote::Refused(message));
+                }
             }
         });
     }
@@ -511,7 +515,7 @@ impl Chat {
         let request = build_request(&request_turns(&self.history()), &options);
         let answer = self.push_message(Role::Assistant, String::new(), MessageState::Streaming, None);
         let Ok(controller) = AbortController::new() else {
-            answer.state.set(MessageState::Interrupted("This browser cannot run requests.".into()));
+            answer.state.set(MessageState::Interrupted(Interruption::Unsupported));
             return;
         };
         let signal = controller.signal();
@@ -592,7 +596,8 @@ impl Chat {
                     // Stopping is no error, but a cancelled retry still says why it waited.
                     if !stopped || attempt > 0 {
                         chat.push_error(&explained, None);
-                        event = Some(("vision-chat:error", serde_json::to_value(ErrorDetail::from(&explained))));
+                        let detail = ErrorDetail::new(&explained, &chat.notice(&explained));
+                        event = Some(("vision-chat:error", serde_json::to_value(detail)));
                     }
                 }
             }

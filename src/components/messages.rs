@@ -100,7 +100,7 @@ fn Message(id: u64, entry: MessageEntry) -> impl IntoView {
             <Show when=waiting>
                 <span class="vc-typing" aria-label=t.on_its_way>"…"</span>
             </Show>
-            {move || state.with(MessageState::note).map(|note| view! { <p class="vc-note">{note}</p> })}
+            {move || state.with(|s| s.note(t)).map(|note| view! { <p class="vc-note">{note}</p> })}
             // The usage line closes the answer once all of it is on screen.
             {move || entry.usage.get().filter(|_| !entry.rendering.get()).map(|usage| view! { <UsageLine usage /> })}
             <MessageActions id entry />
