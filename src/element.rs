@@ -59,14 +59,7 @@ impl Widget {
     /// `false`, and nothing changes, while an answer is streaming or an
     /// image is being prepared, or when there is nothing to send.
     pub fn send(&self, text: String) -> bool {
-        let chat = self.chat;
-        let idle = !chat.busy.get_untracked() && !untrack(|| chat.preparing());
-        if !idle || (text.trim().is_empty() && chat.pending.with_untracked(Option::is_none)) {
-            return false;
-        }
-        chat.draft.set(text);
-        chat.send();
-        chat.busy.get_untracked()
+        self.chat.send_text(text)
     }
 
     /// A bearer token (e.g. Microsoft Entra ID) for direct mode; `null` or

@@ -8,7 +8,7 @@ use vision_chat_protocol::stream::ChoiceText;
 use vision_chat_protocol::wire::{Role, Usage};
 use web_sys::AbortController;
 
-use super::HostConfig;
+use super::{local_storage, HostConfig};
 use crate::api;
 use crate::attachment::{refusal_message, Attachment};
 use crate::connection::{auth, direct_network_advice, endpoint_base, Auth, Connection};
@@ -21,10 +21,6 @@ use crate::settings::Settings;
 
 /// Where the settings form is kept between visits.
 const SETTINGS_KEY: &str = "vision-chat:settings";
-
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
 
 fn load_settings() -> Settings {
     local_storage()
@@ -319,9 +315,9 @@ impl Chat {
         });
     }
 
-    fn push_error(&self, explained: &Explained, countdown_ms: Option<u64>) -> u64 {
+    fn push_error(&self, explained: &Explained, notice: ErrorNotice, countdown_ms: Option<u64>) -> u64 {
         let entry = self.owned(|| ErrorEntry {
-            notice: StoredValue::new(self.notice(explained)),
+            notice: StoredValue::new(notice),
             countdown_ms: RwSignal::new(countdown_ms),
             retryable: explained.retryable(),
         });
@@ -441,6 +437,20 @@ impl Chat {
         self.answer(options, true);
     }
 
+    /// Sends `text` (with the pending image, if any) in place of the draft.
+    /// `false`, leaving the draft as it was, when nothing can be sent now:
+    /// an answer is streaming, an image is being prepared, or there is
+    /// nothing to send.
+    pub fn send_text(&self, text: String) -> bool {
+        let idle = !self.busy.get_untracked() && !untrack(|| self.preparing());
+        if !idle || (text.trim().is_empty() && self.pending.with_untracked(Option::is_none)) {
+            return false;
+        }
+        self.draft.set(text);
+        self.send();
+        self.busy.get_untracked()
+    }
+
     /// Sends the failed message again.
     pub fn retry(&self) {
         if self.busy.get_untracked() {
@@ -544,7 +554,7 @@ impl Chat {
                     {
                         attempt += 1;
                         let wait = retry_delay_ms(attempt, e.retry_after_ms);
-                        let row = chat.push_error(e, Some(wait));
+                        let row = chat.push_error(e, chat.notice(e), Some(wait));
                         let started = js_sys::Date::now();
                         loop {
                             let left = wait.saturating_sub((js_sys::Date::now() - started) as u64);
@@ -595,8 +605,9 @@ impl Chat {
                     }
                     // Stopping is no error, but a cancelled retry still says why it waited.
                     if !stopped || attempt > 0 {
-                        chat.push_error(&explained, None);
-                        let detail = ErrorDetail::new(&explained, &chat.notice(&explained));
+                        let notice = chat.notice(&explained);
+                        let detail = ErrorDetail::new(&explained, &notice);
+                        chat.push_error(&explained, notice, None);
                         event = Some(("vision-chat:error", serde_json::to_value(detail)));
                     }
                 }
