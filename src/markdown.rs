@@ -11,7 +11,9 @@
 //!   again; each delta re-renders only the open tail, so the work per delta
 //!   does not grow with the answer.
 
-use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+mod parse;
+
+pub use parse::{Align, Event, Tag};
 
 use crate::strings::Strings;
 
@@ -127,17 +129,22 @@ fn host_of(url: &str) -> &str {
 /// Renders a complete markdown text to nodes; `words` labels the buttons
 /// and placeholders.
 pub fn render(markdown: &str, words: &'static Strings) -> Vec<Node> {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    build(parse::parse(markdown), words)
+}
+
+/// Builds nodes from parser events.
+pub fn build(events: Vec<Event>, words: &'static Strings) -> Vec<Node> {
     let mut builder = Builder {
         root: Vec::new(),
         stack: Vec::new(),
+        ends: Vec::new(),
         image: None,
         alignments: Vec::new(),
         cell: 0,
         in_head: false,
         words,
     };
-    for event in Parser::new_ext(markdown, options) {
+    for event in events {
         builder.event(event);
     }
     builder.finish()
@@ -148,9 +155,11 @@ struct Builder {
     words: &'static Strings,
     root: Vec<Node>,
     stack: Vec<Element>,
-    /// Inside an image: its alt text is collected, not rendered.
+    /// Per open tag: how many elements it opened (an image opens none).
+    ends: Vec<usize>,
+    /// Inside an image: its source and alt text (collected, not rendered).
     image: Option<(String, String)>,
-    alignments: Vec<Alignment>,
+    alignments: Vec<Align>,
     cell: usize,
     in_head: bool,
 }
@@ -189,25 +198,30 @@ impl Builder {
         }
     }
 
-    fn event(&mut self, event: Event<'_>) {
+    fn event(&mut self, event: Event) {
         match event {
-            Event::Start(tag) => self.start(tag),
-            Event::End(tag) => self.end(tag),
+            Event::Start(tag) => {
+                let opened = self.start(tag);
+                self.ends.push(opened);
+            }
+            Event::End => {
+                let opened = self.ends.pop().unwrap_or(0);
+                self.end(opened);
+            }
             Event::Text(t) => self.text(&t),
             Event::Code(t) => {
                 if self.image.is_some() {
                     self.text(&t);
                 } else {
                     let mut code = Element::new("code");
-                    code.children.push(Node::Text(t.into_string()));
+                    code.children.push(Node::Text(t));
                     self.push_node(Node::Element(code));
                 }
             }
             // Raw HTML is shown as the text it is.
-            Event::Html(t) | Event::InlineHtml(t) => self.text(&t),
-            Event::InlineMath(t) | Event::DisplayMath(t) => self.text(&t),
-            Event::FootnoteReference(t) => self.text(&format!("[^{t}]")),
+            Event::Html(t) => self.text(&t),
             Event::SoftBreak => self.text("\n"),
+            Event::HardBreak if self.image.is_some() => self.text("\n"),
             Event::HardBreak => self.push_node(Node::Element(Element::new("br"))),
             Event::Rule => self.push_node(Node::Element(Element::new("hr"))),
             Event::TaskListMarker(done) => {
@@ -222,25 +236,22 @@ impl Builder {
         }
     }
 
-    fn start(&mut self, tag: Tag<'_>) {
+    /// Opens the elements of a tag; returns how many.
+    fn start(&mut self, tag: Tag) -> usize {
         if self.image.is_some() {
-            return; // Nothing nests inside an image's alt text but text.
+            return 0; // Nothing nests inside an image's alt text but text.
         }
         let element = match tag {
             Tag::Paragraph => Element::new("p"),
-            Tag::Heading { level, .. } => Element::new(match level {
-                // The widget's own title is an h2: answers start below it.
-                HeadingLevel::H1 => "h3",
-                HeadingLevel::H2 => "h4",
-                HeadingLevel::H3 => "h5",
+            // The widget's own title is an h2: answers start below it.
+            Tag::Heading(level) => Element::new(match level {
+                1 => "h3",
+                2 => "h4",
+                3 => "h5",
                 _ => "h6",
             }),
-            Tag::BlockQuote(_) => Element::new("blockquote"),
-            Tag::CodeBlock(kind) => {
-                let lang = match kind {
-                    CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_owned(),
-                    CodeBlockKind::Indented => String::new(),
-                };
+            Tag::BlockQuote => Element::new("blockquote"),
+            Tag::CodeBlock(lang) => {
                 let mut block = Element::new("div").attr("class", "vc-code");
                 let mut bar = Element::new("div").attr("class", "vc-code-bar");
                 let mut label = Element::new("span").attr("class", "vc-code-lang");
@@ -252,7 +263,7 @@ impl Builder {
                 self.open(Element::new("pre"));
                 let code = Element::new("code");
                 self.open(if lang.is_empty() { code } else { code.attr("class", format!("language-{lang}")) });
-                return;
+                return 3;
             }
             Tag::HtmlBlock => Element::new("p").attr("class", "vc-raw-html"),
             Tag::List(Some(start)) if start != 1 => Element::new("ol").attr("start", start.to_string()),
@@ -269,28 +280,33 @@ impl Builder {
                 self.open(block);
                 self.open(Element::new("div").attr("class", "vc-table-scroll"));
                 self.open(Element::new("table"));
-                return;
+                return 3;
             }
             Tag::TableHead => {
                 self.in_head = true;
                 self.cell = 0;
                 self.open(Element::new("thead"));
                 self.open(Element::new("tr"));
-                return;
+                return 2;
             }
             Tag::TableRow => {
+                self.in_head = false;
                 self.cell = 0;
                 if self.stack.last().is_some_and(|e| e.tag == "table") {
+                    // The body opens with its first row and closes with the table.
                     self.open(Element::new("tbody"));
+                    if let Some(table) = self.ends.last_mut() {
+                        *table += 1;
+                    }
                 }
                 Element::new("tr")
             }
             Tag::TableCell => {
                 let cell = if self.in_head { Element::new("th").attr("scope", "col") } else { Element::new("td") };
                 let align = match self.alignments.get(self.cell) {
-                    Some(Alignment::Left) => Some("vc-left"),
-                    Some(Alignment::Center) => Some("vc-center"),
-                    Some(Alignment::Right) => Some("vc-right"),
+                    Some(Align::Left) => Some("vc-left"),
+                    Some(Align::Center) => Some("vc-center"),
+                    Some(Align::Right) => Some("vc-right"),
                     _ => None,
                 };
                 self.cell += 1;
@@ -302,59 +318,42 @@ impl Builder {
             Tag::Emphasis => Element::new("em"),
             Tag::Strong => Element::new("strong"),
             Tag::Strikethrough => Element::new("del"),
-            Tag::Link { dest_url, title, .. } => {
-                if safe_link(&dest_url) {
+            Tag::Link { dest, title } => {
+                if safe_link(&dest) {
                     let a = Element::new("a")
-                        .attr("href", dest_url.trim())
+                        .attr("href", dest.trim())
                         .attr("rel", "noopener noreferrer")
                         .attr("target", "_blank");
                     if title.is_empty() {
                         a
                     } else {
-                        a.attr("title", title.to_string())
+                        a.attr("title", title)
                     }
                 } else {
                     Element::new("span").attr("class", "vc-unsafe-link").attr("title", "link not followed")
                 }
             }
-            Tag::Image { dest_url, .. } => {
-                self.image = Some((dest_url.to_string(), String::new()));
-                return;
+            Tag::Image { dest, .. } => {
+                self.image = Some((dest, String::new()));
+                return 0;
             }
-            _ => Element::new("span"),
         };
         self.open(element);
+        1
     }
 
-    fn end(&mut self, tag: TagEnd) {
-        if let Some((src, alt)) = self.image.take() {
-            if tag == TagEnd::Image {
-                self.push_node(image_placeholder(&src, &alt, self.words));
-                return;
+    fn end(&mut self, opened: usize) {
+        if opened == 0 {
+            // The end of an image (or of a tag inside its alt text).
+            if self.ends.iter().all(|&n| n != 0) {
+                if let Some((src, alt)) = self.image.take() {
+                    self.push_node(image_placeholder(&src, &alt, self.words));
+                }
             }
-            self.image = Some((src, alt));
             return;
         }
-        match tag {
-            TagEnd::CodeBlock => {
-                self.close(); // code
-                self.close(); // pre
-                self.close(); // div.vc-code
-            }
-            TagEnd::Table => {
-                if self.stack.last().is_some_and(|e| e.tag == "tbody") {
-                    self.close();
-                }
-                self.close(); // table
-                self.close(); // scroll
-                self.close(); // div.vc-table
-            }
-            TagEnd::TableHead => {
-                self.in_head = false;
-                self.close(); // tr
-                self.close(); // thead
-            }
-            _ => self.close(),
+        for _ in 0..opened {
+            self.close();
         }
     }
 
