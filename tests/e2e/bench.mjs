@@ -160,7 +160,7 @@ async function streaming() {
     const trace = JSON.parse((await browser.stopTracing()).toString());
     const events = trace.traceEvents;
     const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain' && events.some((x) => x.pid === e.pid && x.name === 'RunTask'));
-    const taskMs = events.filter((e) => e.name === 'RunTask' && e.pid === main?.pid && e.tid === main?.tid).map((e) => e.dur / 1000);
+    const taskMs = events.filter((e) => e.name === 'RunTask' && e.pid === main?.pid && e.tid === main?.tid && e.dur !== undefined).map((e) => e.dur / 1000);
     const longest = Math.max(0, ...taskMs);
     const over = taskMs.filter((ms) => ms > 16).length;
     const deltas = Math.ceil(markdown.length / 4);
@@ -177,6 +177,9 @@ async function streaming() {
   await browser.close();
 }
 
-sizes();
-await imagePreparation();
-await streaming();
+// `node bench.mjs [sizes] [images] [streaming]`: some sections; all by default.
+const only = process.argv.slice(2);
+const wanted = (name) => only.length === 0 || only.includes(name);
+if (wanted('sizes')) sizes();
+if (wanted('images')) await imagePreparation();
+if (wanted('streaming')) await streaming();
