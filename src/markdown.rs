@@ -502,6 +502,50 @@ impl RenderQueue {
     }
 }
 
+/// How many DOM nodes a frame may add, adapted to this device: what a
+/// frame adds is laid out before the next one starts, so a frame that
+/// starts late says the one before was too much — the budget halves; a
+/// frame on time lets it grow back by a sixteenth. (Script time alone is no
+/// guide: laying out the nodes costs more than building them.)
+#[derive(Debug)]
+pub struct FrameBudget {
+    nodes: usize,
+    /// When the previous frame of this run started (ms).
+    last: Option<f64>,
+}
+
+impl FrameBudget {
+    pub const START: usize = 200;
+    pub const MIN: usize = 25;
+    pub const MAX: usize = 400;
+    /// A frame interval above this (ms) means the frame before overran.
+    pub const LATE_MS: f64 = 20.0;
+
+    /// The budget for a frame starting at `now` (ms).
+    pub fn next(&mut self, now: f64) -> usize {
+        if let Some(last) = self.last {
+            if now - last > Self::LATE_MS {
+                self.nodes = (self.nodes / 2).max(Self::MIN);
+            } else {
+                self.nodes = (self.nodes + self.nodes / 16).min(Self::MAX);
+            }
+        }
+        self.last = Some(now);
+        self.nodes
+    }
+
+    /// Nothing more to show for now: the next frame has no previous one to judge by.
+    pub fn pause(&mut self) {
+        self.last = None;
+    }
+}
+
+impl Default for FrameBudget {
+    fn default() -> Self {
+        FrameBudget { nodes: Self::START, last: None }
+    }
+}
+
 /// Renders a streamed answer block by block.
 ///
 /// The text is cut after a blank line (outside a code fence) once the next
@@ -760,6 +804,27 @@ mod tests {
         q.push(Update { done: render("| a |\n|---|\n| 1 |\n", &EN), tail: Vec::new() });
         assert_eq!(q.next_frame(1).done.len(), 1);
         assert_eq!(q.next_frame(1), Frame { done: Vec::new(), tail: None });
+    }
+
+    #[test]
+    fn the_frame_budget_follows_the_device() {
+        let mut b = FrameBudget::default();
+        assert_eq!(b.next(0.0), FrameBudget::START, "the first frame has nothing to judge by");
+        assert_eq!(b.next(16.7), 212, "on time: grows by a sixteenth");
+        assert_eq!(b.next(50.0), 106, "late: halves");
+        let mut now = 50.0;
+        for _ in 0..10 {
+            now += 40.0;
+            b.next(now);
+        }
+        assert_eq!(b.next(now + 40.0), FrameBudget::MIN, "never below the minimum");
+        for _ in 0..100 {
+            now += 16.0;
+            b.next(now);
+        }
+        assert_eq!(b.next(now + 16.0), FrameBudget::MAX, "never above the maximum");
+        b.pause();
+        assert_eq!(b.next(now + 5000.0), FrameBudget::MAX, "a pause is not a late frame");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use vision_chat_protocol::wire::{Role, Usage};
 use super::chat::{Chat, Entry, EntryBody, ErrorEntry, MessageEntry};
 use crate::attachment::Attachment;
 use crate::conversation::{countdown_text, MessageState};
-use crate::markdown::{RenderQueue, StreamRenderer, Update as RenderUpdate};
+use crate::markdown::{FrameBudget, RenderQueue, StreamRenderer, Update as RenderUpdate};
 use crate::markdown_dom;
 use vision_chat_protocol::logprobs::Confidence;
 use vision_chat_protocol::tokens::group_digits;
@@ -266,12 +266,10 @@ fn StaticMarkdown(text: String) -> impl IntoView {
     view! { <div class="vc-content vc-markdown" data-testid="choice-content" node_ref=container></div> }
 }
 
-/// DOM nodes of finished blocks put on screen per frame, at most.
-const FRAME_NODES: usize = 200;
-
 /// An answer as markdown, rendered block by block while it streams: final
 /// blocks are appended once, only the open tail is rebuilt on each delta,
-/// and what is rendered goes on screen frame by frame within a budget.
+/// and what is rendered goes on screen frame by frame within a budget that
+/// adapts to the device ([`FrameBudget`]).
 #[component]
 fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
     let done = NodeRef::<leptos::html::Div>::new();
@@ -279,6 +277,7 @@ fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
     let chat = expect_context::<Chat>();
     let renderer = StoredValue::new(StreamRenderer::new(chat.host.words()));
     let queue = StoredValue::new(RenderQueue::default());
+    let budget = StoredValue::new(FrameBudget::default());
     let scheduled = StoredValue::new(false);
     let action_status = RwSignal::new("");
     Effect::new(move |_| {
@@ -303,7 +302,8 @@ fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
             queue.update_value(|q| q.push(update));
             if !scheduled.get_value() {
                 scheduled.set_value(true);
-                request_animation_frame(move || show_frame(entry, renderer, queue, scheduled, done, tail));
+                let frame = Frame { entry, renderer, queue, budget, scheduled, done, tail };
+                request_animation_frame(move || show_frame(frame));
             }
         }
     });
@@ -321,24 +321,32 @@ fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
     }
 }
 
-/// Puts one frame's share of the rendered answer on screen, and asks for
-/// another frame while some is left.
-fn show_frame(
+/// What a frame of an answer's display works with.
+#[derive(Clone, Copy)]
+struct Frame {
     entry: MessageEntry,
     renderer: StoredValue<StreamRenderer>,
     queue: StoredValue<RenderQueue>,
+    budget: StoredValue<FrameBudget>,
     scheduled: StoredValue<bool>,
-    done_ref: NodeRef<leptos::html::Div>,
-    tail_ref: NodeRef<leptos::html::Div>,
-) {
-    let (Some(done), Some(tail)) = (done_ref.get_untracked(), tail_ref.get_untracked()) else {
+    done: NodeRef<leptos::html::Div>,
+    tail: NodeRef<leptos::html::Div>,
+}
+
+/// Puts one frame's share of the rendered answer on screen, and asks for
+/// another frame while some is left.
+fn show_frame(f: Frame) {
+    let Frame { entry, renderer, queue, budget, scheduled, .. } = f;
+    let (Some(done), Some(tail)) = (f.done.get_untracked(), f.tail.get_untracked()) else {
         // Not on the page yet: try the next frame (unless the answer is gone).
         if !queue.is_disposed() {
-            request_animation_frame(move || show_frame(entry, renderer, queue, scheduled, done_ref, tail_ref));
+            request_animation_frame(move || show_frame(f));
         }
         return;
     };
-    let Some(frame) = queue.try_update_value(|q| q.next_frame(FRAME_NODES)) else { return };
+    let now = window().performance().map_or(0.0, |p| p.now());
+    let Some(nodes) = budget.try_update_value(|b| b.next(now)) else { return };
+    let Some(frame) = queue.try_update_value(|q| q.next_frame(nodes)) else { return };
     let document = document();
     markdown_dom::append_paged(&document, &done, &frame.done);
     if let Some(nodes) = frame.tail {
@@ -346,6 +354,7 @@ fn show_frame(
     }
     if queue.with_value(RenderQueue::is_empty) {
         scheduled.set_value(false);
+        budget.update_value(FrameBudget::pause);
         // All on screen when the renderer has had all the text, and has
         // finished it if the answer has ended.
         let streaming = entry.state.with_untracked(|s| *s == MessageState::Streaming);
@@ -356,7 +365,7 @@ fn show_frame(
             entry.rendering.set(false);
         }
     } else {
-        request_animation_frame(move || show_frame(entry, renderer, queue, scheduled, done_ref, tail_ref));
+        request_animation_frame(move || show_frame(f));
     }
 }
 
