@@ -707,6 +707,14 @@ mod tests {
             ("[a](vbscript:msgbox)", false),
             ("[a](/relative/path)", false),
             ("<javascript:alert(1)>", false),
+            // Character references and escapes are resolved before the scheme is judged.
+            ("[a](&#106;avascript:alert(1))", false),
+            ("[a](java&#x09;script:alert(1))", false),
+            ("[a](&#x1;https://example.com)", false),
+            ("[a](\\javascript:alert(1))", false),
+            ("[a][r]\n\n[r]: javascript:alert(1)", false),
+            ("[a][r]\n\n[r]: <https://example.com/ok>", true),
+            ("<me@example.com>", true),
         ] {
             let nodes = render(md, &EN);
             let mut els = Vec::new();
