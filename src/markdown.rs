@@ -2,8 +2,8 @@
 //! tree of [`Node`]s that the browser edge ([`crate::markdown_dom`]) turns
 //! into DOM nodes one by one — model text never goes through `innerHTML`.
 //!
-//! * CommonMark plus tables, strikethrough and task lists (pulldown-cmark
-//!   events, no HTML renderer).
+//! * CommonMark plus tables, strikethrough and task lists ([`parse`]: our
+//!   own parser's events, no HTML renderer).
 //! * Links only for `http`, `https` and `mailto` (others become text), with
 //!   `rel="noopener noreferrer"`; images become a placeholder that names the
 //!   source and loads only on request; raw HTML is shown as text.
@@ -11,7 +11,7 @@
 //!   again; each delta re-renders only the open tail, so the work per delta
 //!   does not grow with the answer.
 
-mod parse;
+pub mod parse;
 
 pub use parse::{Align, Event, Tag};
 

@@ -10,8 +10,12 @@
 //! * a non-ASCII character counts as punctuation (for emphasis) only in the
 //!   Unicode punctuation and symbol blocks, not by its exact category.
 //!
-//! Native tests compare it with pulldown-cmark on the CommonMark examples
-//! that matter to answers (`tests` below and `markdown::tests`).
+//! Native tests (`parse/tests.rs`) put its events and pulldown-cmark's
+//! through the same node builder and require the same nodes, on a corpus of
+//! blocks and inlines and on 20,000 generated documents; pulldown keeps
+//! container markers inside a multi-line HTML comment and uses its own
+//! rules for single tildes — those cases are left out or tested as
+//! differences.
 //!
 //! The shape follows the reference algorithm: a block pass over lines that
 //! keeps a stack of open containers, then an inline pass per leaf with a
