@@ -125,6 +125,8 @@ enum Kind {
 struct Block {
     kind: Kind,
     parent: usize,
+    /// Containers above it.
+    depth: usize,
     children: Vec<usize>,
     /// Lines of a leaf.
     text: String,
@@ -222,12 +224,12 @@ impl Line<'_> {
     }
 }
 
-type Refs = [(String, String, String)];
+/// Link reference definitions: normalised label to destination and title.
+type Refs = std::collections::BTreeMap<String, (String, String)>;
 
 struct Blocks {
     arena: Vec<Block>,
-    /// Link reference definitions: normalised label, destination, title.
-    refs: Vec<(String, String, String)>,
+    refs: Refs,
     /// The current line ends with a newline (the last one may not).
     eol: bool,
 }
@@ -250,13 +252,14 @@ impl Blocks {
         let doc = Block {
             kind: Kind::Document,
             parent: 0,
+            depth: 0,
             children: Vec::new(),
             text: String::new(),
             open: true,
             start: 1,
             end: 0,
         };
-        Blocks { arena: vec![doc], refs: Vec::new(), eol: true }
+        Blocks { arena: vec![doc], refs: Refs::new(), eol: true }
     }
 
     fn last_open_child(&self, id: usize) -> Option<usize> {
@@ -434,9 +437,11 @@ impl Blocks {
             parent = up;
         }
         let id = self.arena.len();
+        let depth = self.arena[parent].depth + 1;
         self.arena.push(Block {
             kind,
             parent,
+            depth,
             children: Vec::new(),
             text: String::new(),
             open: true,
@@ -536,6 +541,9 @@ impl Blocks {
         // The paragraph this line would continue (it matched), and the innermost open one (lazily).
         let in_paragraph = self.is_paragraph(*container);
         let lazy_paragraph = !all_matched && self.is_paragraph(tip);
+        // Quotes and lists nest so deep at most; deeper markers are text
+        // (work per line grows with the depth).
+        let may_nest = self.arena[*container].depth < MAX_DEPTH;
         if indent >= 4 {
             // Indented code interrupts no paragraph, and a table only with what would start a block.
             let table = matches!(self.arena[tip].kind, Kind::Table { .. });
@@ -549,7 +557,7 @@ impl Blocks {
         }
         let Some(&first) = rest.as_bytes().first() else { return Start::None };
         match first {
-            b'>' => {
+            b'>' if may_nest => {
                 line.advance_to_nonspace();
                 quote_marker(line);
                 self.close_below(*container, n - 1);
@@ -611,7 +619,7 @@ impl Blocks {
             line.finish();
             return Start::Leaf;
         }
-        if let Some((marker, start, width)) = list_marker(rest) {
+        if let Some((marker, start, width)) = list_marker(rest).filter(|_| may_nest) {
             let after = &rest[width..];
             let empty = after.trim_matches([' ', '\t']).is_empty();
             if !(in_paragraph && (empty || start.is_some_and(|s| s != 1))) {
@@ -685,9 +693,8 @@ impl Blocks {
         let mut rest = text;
         while rest.starts_with('[') {
             let Some((label, dest, title, used)) = definition(rest) else { break };
-            if !self.refs.iter().any(|(l, ..)| *l == label) {
-                self.refs.push((label, dest, title));
-            }
+            // The first definition of a label wins.
+            self.refs.entry(label).or_insert((dest, title));
             rest = &rest[used..];
         }
         rest.trim_start_matches([' ', '\t'])
@@ -762,6 +769,9 @@ fn starts_block(s: &str) -> bool {
         || list_marker(s).is_some()
         || html_block_start(s, true).is_some()
 }
+
+/// How deep blocks may nest (a list level is two: the list and its item).
+const MAX_DEPTH: usize = 64;
 
 /// Consumes `>` and one optional space after it.
 fn quote_marker(line: &mut Line) {
@@ -1090,6 +1100,8 @@ fn link_destination(s: &str, i: usize) -> Option<(String, usize)> {
     while let Some(&c) = b.get(j) {
         match c {
             b'\\' if b.get(j + 1).is_some_and(u8::is_ascii_punctuation) => j += 1,
+            // Parentheses nest 32 deep at most (as in the reference implementation).
+            b'(' if depth == 32 => return None,
             b'(' => depth += 1,
             b')' if depth == 0 => break,
             b')' => depth -= 1,
@@ -1268,19 +1280,29 @@ enum Item {
     },
 }
 
+/// A delimiter run in the list of those still in play.
+struct Delim {
+    item: usize,
+    prev: Option<usize>,
+    next: Option<usize>,
+}
+
 struct Inline<'a> {
     s: &'a str,
     items: Vec<Item>,
-    /// Indices of delimiter runs still in play.
-    delims: Vec<usize>,
-    /// Open brackets: item index, source position after it, active, delims length then.
+    /// Every delimiter run, in order; those in play are linked (taking one
+    /// out of play is O(1), so no input makes matching quadratic).
+    delims: Vec<Delim>,
+    /// The newest delimiter run in play.
+    last: Option<usize>,
+    /// Open brackets: item index, source position after it, active, delimiters before it.
     brackets: Vec<(usize, usize, bool, usize)>,
-    refs: &'a [(String, String, String)],
+    refs: &'a Refs,
 }
 
 /// Parses the inline content of a leaf block.
-fn inlines(s: &str, refs: &[(String, String, String)], out: &mut Vec<Event>) {
-    let mut p = Inline { s, items: Vec::new(), delims: Vec::new(), brackets: Vec::new(), refs };
+fn inlines(s: &str, refs: &Refs, out: &mut Vec<Event>) {
+    let mut p = Inline { s, items: Vec::new(), delims: Vec::new(), last: None, brackets: Vec::new(), refs };
     p.scan();
     p.emphasis(0);
     for item in p.items {
@@ -1421,7 +1443,12 @@ impl Inline<'_> {
                 if c == b'~' && run > 2 {
                     self.text(&s[i..i + run]);
                 } else {
-                    self.delims.push(self.items.len());
+                    let id = self.delims.len();
+                    self.delims.push(Delim { item: self.items.len(), prev: self.last, next: None });
+                    if let Some(last) = self.last {
+                        self.delims[last].next = Some(id);
+                    }
+                    self.last = Some(id);
                     self.items.push(Item::Delim {
                         ch: c,
                         left: run,
@@ -1512,7 +1539,7 @@ impl Inline<'_> {
                 None => (s[inner_start..i].to_owned(), after),
             };
             let key = normalize_label(&label);
-            if let Some((_, dest, title)) = self.refs.iter().find(|(l, ..)| *l == key) {
+            if let Some((dest, title)) = self.refs.get(&key) {
                 found = Some((dest.clone(), title.clone(), end));
             }
         }
@@ -1537,57 +1564,68 @@ impl Inline<'_> {
         end
     }
 
-    /// Matches emphasis delimiters above `bottom` in the delimiter list.
+    /// Takes a delimiter run out of play.
+    fn unlink(&mut self, id: usize) {
+        let Delim { prev, next, .. } = self.delims[id];
+        if let Some(p) = prev {
+            self.delims[p].next = next;
+        }
+        match next {
+            Some(n) => self.delims[n].prev = prev,
+            None => self.last = prev,
+        }
+    }
+
+    /// Matches the emphasis delimiters from `bottom` on (the reference
+    /// algorithm, with its per-kind floor below which no opener is sought again).
     fn emphasis(&mut self, bottom: usize) {
-        // Per closer kind: the lowest opener position worth searching again.
+        let mut first = None;
+        let mut at = self.last;
+        while let Some(id) = at.filter(|&id| id >= bottom) {
+            first = Some(id);
+            at = self.delims[id].prev;
+        }
         let mut floor = [bottom; 18];
-        let mut current = bottom;
-        while current < self.delims.len() {
-            let ci = self.delims[current];
+        let mut current = first;
+        while let Some(c) = current {
+            let ci = self.delims[c].item;
             let Item::Delim { ch, orig: c_orig, can_open: c_open, can_close: true, .. } = self.items[ci] else {
-                current += 1;
+                current = self.delims[c].next;
                 continue;
             };
             let key = usize::from(ch == b'_') * 6 + usize::from(ch == b'~') * 12 + usize::from(c_open) * 3 + c_orig % 3;
-            let mut j = current;
+            let c_left = self.delim_left(ci);
             let mut opener = None;
-            while j > floor[key].max(bottom) {
-                j -= 1;
-                let oi = self.delims[j];
-                if let Item::Delim {
-                    ch: o_ch, orig: o_orig, can_open: true, can_close: o_close, left: o_left, ..
-                } = self.items[oi]
-                {
-                    if o_ch != ch {
-                        continue;
-                    }
-                    let c_left = self.delim_left(ci);
-                    if ch == b'~' {
-                        if o_left == c_left {
-                            opener = Some(j);
-                            break;
-                        }
-                        continue;
-                    }
-                    let odd =
-                        (o_close || c_open) && (o_orig + c_orig) % 3 == 0 && !(o_orig % 3 == 0 && c_orig % 3 == 0);
-                    if !odd {
-                        opener = Some(j);
-                        break;
-                    }
+            let mut at = self.delims[c].prev;
+            while let Some(o) = at.filter(|&o| o >= floor[key]) {
+                at = self.delims[o].prev;
+                let Item::Delim { ch: o_ch, orig: o_orig, can_open: true, can_close: o_close, left: o_left, .. } =
+                    self.items[self.delims[o].item]
+                else {
+                    continue;
+                };
+                let fits = match ch {
+                    _ if o_ch != ch => false,
+                    b'~' => o_left == c_left,
+                    // The rule of three: a run that can both open and close pairs
+                    // with one whose length makes a multiple of 3 only if both are.
+                    _ => !((o_close || c_open) && (o_orig + c_orig) % 3 == 0 && !(o_orig % 3 == 0 && c_orig % 3 == 0)),
+                };
+                if fits {
+                    opener = Some(o);
+                    break;
                 }
             }
-            let Some(oj) = opener else {
-                floor[key] = current;
+            let Some(o) = opener else {
+                floor[key] = c;
+                current = self.delims[c].next;
                 if !c_open {
-                    self.delims.remove(current);
-                } else {
-                    current += 1;
+                    self.unlink(c);
                 }
                 continue;
             };
-            let oi = self.delims[oj];
-            let (o_left, c_left) = (self.delim_left(oi), self.delim_left(ci));
+            let oi = self.delims[o].item;
+            let o_left = self.delim_left(oi);
             let used = if ch == b'~' {
                 c_left
             } else if o_left >= 2 && c_left >= 2 {
@@ -1609,20 +1647,23 @@ impl Inline<'_> {
                 *closes += 1;
             }
             // Delimiters between them can no longer match.
-            self.delims.drain(oj + 1..current);
-            current = oj + 1;
+            self.delims[o].next = Some(c);
+            self.delims[c].prev = Some(o);
             if self.delim_left(oi) == 0 {
-                self.delims.remove(oj);
-                current -= 1;
+                self.unlink(o);
             }
             if self.delim_left(ci) == 0 {
-                self.delims.remove(current);
-            }
-            for f in &mut floor {
-                *f = (*f).min(current);
+                current = self.delims[c].next;
+                self.unlink(c);
             }
         }
-        self.delims.truncate(bottom);
+        // Everything from `bottom` on leaves play.
+        while let Some(l) = self.last.filter(|&l| l >= bottom) {
+            self.last = self.delims[l].prev;
+        }
+        if let Some(l) = self.last {
+            self.delims[l].next = None;
+        }
     }
 
     fn delim_left(&self, i: usize) -> usize {
@@ -1649,11 +1690,12 @@ fn skip_all_ws(s: &str, mut i: usize) -> usize {
 
 /// `<scheme:…>` or `<user@host>`: destination, text and bytes used.
 fn autolink(s: &str) -> Option<(String, String, usize)> {
-    let end = s.find('>')?;
-    let body = &s[1..end];
-    if body.is_empty() || body.bytes().any(|b| b <= b' ' || b == b'<') {
+    // Up to the first `>`; a space or `<` before it ends the search early.
+    let end = 1 + s.bytes().skip(1).position(|b| b == b'>' || b <= b' ' || b == b'<')?;
+    if s.as_bytes()[end] != b'>' || end == 1 {
         return None;
     }
+    let body = &s[1..end];
     if let Some(colon) = body.find(':') {
         let scheme = &body[..colon];
         let b = scheme.as_bytes();

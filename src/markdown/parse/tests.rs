@@ -381,3 +381,43 @@ fn arbitrary_text_never_panics() {
         render(&text, &EN);
     }
 }
+
+/// Inputs that make naive parsers quadratic or recurse without bound. Each
+/// parses in milliseconds here (`--nocapture` prints the times); a quadratic
+/// regression makes this test take minutes. Nesting is capped, so deep
+/// quotes and lists cannot exhaust the WebAssembly stack.
+#[test]
+fn pathological_inputs() {
+    let cases: Vec<(&str, String)> = vec![
+        ("brackets", "[".repeat(50_000)),
+        ("closing brackets", "[a]".repeat(20_000)),
+        ("stars", "*a".repeat(25_000)),
+        ("underscores", "a_ ".repeat(25_000)),
+        ("open links", "[a](".repeat(10_000)),
+        ("backticks", "`a``".repeat(10_000)),
+        ("angle brackets", "<a ".repeat(20_000)),
+        ("quotes", "> ".repeat(10_000) + "x"),
+        ("lists", (0..1_000).map(|i| format!("{}- x\n", "  ".repeat(i))).collect()),
+        ("table", format!("|a|b|\n|-|-|\n{}", "|1|2|\n".repeat(20_000))),
+        ("emphasis mix", "**a *b _c ~~d ".repeat(5_000)),
+        ("entities", "&amp".repeat(20_000)),
+        ("definitions", (0..5_000).map(|i| format!("[l{i}]: /u{i}\n")).collect::<String>() + &"[l1] ".repeat(5_000)),
+    ];
+    for (name, text) in cases {
+        let t = std::time::Instant::now();
+        let events = parse(&text);
+        println!("{name}: {} bytes, {} events, {:?}", text.len(), events.len(), t.elapsed());
+        let starts = events.iter().filter(|e| matches!(e, Event::Start(_))).count();
+        assert_eq!(starts, events.iter().filter(|e| matches!(e, Event::End)).count(), "{name}");
+        let (mut open, mut deepest) = (Vec::new(), 0);
+        for e in &events {
+            match e {
+                Event::Start(tag) => open.push(matches!(tag, Tag::BlockQuote | Tag::List(_) | Tag::Item)),
+                Event::End => drop(open.pop()),
+                _ => {}
+            }
+            deepest = deepest.max(open.iter().filter(|&&container| container).count());
+        }
+        assert!(deepest <= super::MAX_DEPTH, "{name}: nested {deepest} deep");
+    }
+}
