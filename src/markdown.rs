@@ -603,7 +603,7 @@ impl StreamRenderer {
                 self.done = cut;
             }
         }
-        update.tail = render(&self.text[self.done..], self.words);
+        update.tail = build(parse::parse_open(&self.text[self.done..]), self.words);
         update
     }
 
@@ -865,6 +865,37 @@ mod tests {
         let u = r.push("- one\n\n- two\n\n  more of two\n\nend\n");
         assert_eq!(u.done.len(), 1, "the loose list is one block");
         assert_eq!(el(&u.done[0]).tag, "ul");
+    }
+
+    /// Markdown the stream has not closed yet reads as it will: no asterisks
+    /// or backticks flash up before the text that closes them arrives.
+    #[test]
+    fn the_open_tail_shows_open_emphasis_and_code_as_closed() {
+        let tail = |text: &str| {
+            let mut r = StreamRenderer::new(&EN);
+            r.push(text).tail
+        };
+        let shows = |text: &str| {
+            let mut els = Vec::new();
+            let nodes = tail(text);
+            all_elements(&nodes, &mut els);
+            let tags: Vec<&str> = els.iter().map(|e| e.tag).collect();
+            (tags.join(" "), nodes.iter().map(Node::text).collect::<String>())
+        };
+        assert_eq!(shows("The **revenu"), ("p strong".into(), "The revenu".into()));
+        assert_eq!(shows("Use `np.me"), ("p code".into(), "Use np.me".into()));
+        assert_eq!(shows("***both"), ("p em strong".into(), "both".into()));
+        assert_eq!(shows("a ~~gone"), ("p del".into(), "a gone".into()));
+        assert_eq!(shows("The **"), ("p".into(), "The ".into()), "a run at the end is not shown yet");
+        assert_eq!(shows("2 * 3"), ("p".into(), "2 * 3".into()), "only what can open opens");
+        assert_eq!(shows("**done** and *op"), ("p strong em".into(), "done and op".into()));
+        assert_eq!(shows("- one *x\n- two *y"), ("ul li li em".into(), "one *xtwo y".into()), "only the last leaf");
+        assert_eq!(shows("# Head *ing"), ("h3 em".into(), "Head ing".into()));
+        // Once complete, a block is what the whole text gives.
+        let mut r = StreamRenderer::new(&EN);
+        r.push("Growth was 2*3");
+        let done = r.push(" units.\n\nNext").done;
+        assert_eq!(done, render("Growth was 2*3 units.", &EN));
     }
 
     #[test]

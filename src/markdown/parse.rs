@@ -76,10 +76,25 @@ pub enum Event {
 
 /// Parses a whole document.
 pub fn parse(text: &str) -> Vec<Event> {
+    parse_with(text, false)
+}
+
+/// Parses text that is still arriving: the last paragraph or heading shows
+/// its open emphasis and code span as if they were closed (`The **revenu`
+/// reads as bold, not as two asterisks), and hides a run of delimiters at
+/// its very end. Everything else is as [`parse`] gives it.
+pub fn parse_open(text: &str) -> Vec<Event> {
+    parse_with(text, true)
+}
+
+fn parse_with(text: &str, open: bool) -> Vec<Event> {
     let mut blocks = Blocks::new();
     for (n, line) in text.split_inclusive('\n').enumerate() {
         blocks.eol = line.ends_with('\n');
         blocks.line(n + 1, line.trim_end_matches(['\n', '\r']));
+    }
+    if open {
+        blocks.open_leaf = Some(blocks.tip());
     }
     blocks.close_all();
     let mut out = Vec::new();
@@ -232,6 +247,8 @@ struct Blocks {
     refs: Refs,
     /// The current line ends with a newline (the last one may not).
     eol: bool,
+    /// The leaf still receiving text, for [`parse_open`].
+    open_leaf: Option<usize>,
 }
 
 enum Continues {
@@ -259,7 +276,7 @@ impl Blocks {
             start: 1,
             end: 0,
         };
-        Blocks { arena: vec![doc], refs: Refs::new(), eol: true }
+        Blocks { arena: vec![doc], refs: Refs::new(), eol: true, open_leaf: None }
     }
 
     fn last_open_child(&self, id: usize) -> Option<usize> {
@@ -731,19 +748,22 @@ impl Blocks {
                 if let Some(done) = task {
                     out.push(Event::TaskListMarker(done));
                 }
-                inlines(text.trim_end(), refs, out);
+                inlines(text.trim_end(), refs, self.open_leaf == Some(id), out);
                 if !tight {
                     out.push(Event::End);
                 }
             }
-            Kind::Heading(level) => wrap(out, Tag::Heading(*level), &|out| inlines(b.text.trim(), refs, out)),
+            Kind::Heading(level) => {
+                wrap(out, Tag::Heading(*level), &|out| inlines(b.text.trim(), refs, self.open_leaf == Some(id), out))
+            }
             Kind::Code { info, .. } => wrap(out, Tag::CodeBlock(info.clone()), &|out| push_text(out, &b.text)),
             Kind::Html { .. } => wrap(out, Tag::HtmlBlock, &|out| out.push(Event::Html(b.text.clone()))),
             Kind::Table { aligns, rows } => wrap(out, Tag::Table(aligns.clone()), &|out| {
                 for (i, row) in rows.iter().enumerate() {
                     wrap(out, if i == 0 { Tag::TableHead } else { Tag::TableRow }, &|out| {
                         for c in 0..aligns.len() {
-                            wrap(out, Tag::TableCell, &|out| inlines(row.get(c).map_or("", String::as_str), refs, out));
+                            let cell = row.get(c).map_or("", String::as_str);
+                            wrap(out, Tag::TableCell, &|out| inlines(cell, refs, false, out));
                         }
                     });
                 }
@@ -1298,13 +1318,27 @@ struct Inline<'a> {
     /// Open brackets: item index, source position after it, active, delimiters before it.
     brackets: Vec<(usize, usize, bool, usize)>,
     refs: &'a Refs,
+    /// Text is still arriving: close what is open at the end ([`parse_open`]).
+    open: bool,
+    /// The delimiter runs (items) left unmatched at the top level, when `open`.
+    open_runs: Vec<usize>,
 }
 
 /// Parses the inline content of a leaf block.
-fn inlines(s: &str, refs: &Refs, out: &mut Vec<Event>) {
-    let mut p = Inline { s, items: Vec::new(), delims: Vec::new(), last: None, brackets: Vec::new(), refs };
+fn inlines(s: &str, refs: &Refs, open: bool, out: &mut Vec<Event>) {
+    let mut p = Inline {
+        s,
+        items: Vec::new(),
+        delims: Vec::new(),
+        last: None,
+        brackets: Vec::new(),
+        refs,
+        open,
+        open_runs: Vec::new(),
+    };
     p.scan();
     p.emphasis(0);
+    let still_open = p.close_open_emphasis();
     for item in p.items {
         match item {
             Item::Text(t) => push_text(out, &t),
@@ -1319,6 +1353,7 @@ fn inlines(s: &str, refs: &Refs, out: &mut Vec<Event>) {
             Item::Bracket { image } => push_text(out, if image { "![" } else { "[" }),
         }
     }
+    out.extend((0..still_open).map(|_| Event::End));
 }
 
 fn push_text(out: &mut Vec<Event>, t: &str) {
@@ -1340,6 +1375,9 @@ fn is_punct(c: char) -> bool {
 
 impl Inline<'_> {
     fn text(&mut self, t: &str) {
+        if t.is_empty() {
+            return;
+        }
         if let Some(Item::Text(last)) = self.items.last_mut() {
             last.push_str(t);
         } else {
@@ -1421,6 +1459,11 @@ impl Inline<'_> {
                     } else {
                         j += 1;
                     }
+                }
+                if self.open {
+                    // An open code span runs to the end of the text so far.
+                    self.items.push(Item::Event(Event::Code(s[i + run..].replace('\n', " "))));
+                    return s.len();
                 }
                 self.text(&s[i..i + run]);
                 i + run
@@ -1564,6 +1607,37 @@ impl Inline<'_> {
         end
     }
 
+    /// Text still arriving: the runs left over that can open are opened (to
+    /// the end of the text), and a run at the very end, which may become an
+    /// opener, is not shown yet. Returns how many tags stay open.
+    fn close_open_emphasis(&mut self) -> usize {
+        if !self.open {
+            return 0;
+        }
+        let mut count = 0;
+        for &item in &self.open_runs {
+            if let Item::Delim { ch, left, can_open: true, opens, .. } = &mut self.items[item] {
+                while *left > 0 {
+                    let used = if *ch == b'~' { *left } else { (*left).min(2) };
+                    opens.insert(
+                        0,
+                        match (*ch, used) {
+                            (b'~', _) => Tag::Strikethrough,
+                            (_, 2) => Tag::Strong,
+                            _ => Tag::Emphasis,
+                        },
+                    );
+                    *left -= used;
+                    count += 1;
+                }
+            }
+        }
+        if let Some(Item::Delim { left, closes: 0, .. }) = self.items.last_mut() {
+            *left = 0;
+        }
+        count
+    }
+
     /// Takes a delimiter run out of play.
     fn unlink(&mut self, id: usize) {
         let Delim { prev, next, .. } = self.delims[id];
@@ -1655,6 +1729,14 @@ impl Inline<'_> {
             if self.delim_left(ci) == 0 {
                 current = self.delims[c].next;
                 self.unlink(c);
+            }
+        }
+        // Text still arriving: the runs left in play may open what is not closed yet.
+        if self.open && bottom == 0 {
+            let mut cursor = self.last;
+            while let Some(id) = cursor {
+                self.open_runs.push(self.delims[id].item);
+                cursor = self.delims[id].prev;
             }
         }
         // Everything from `bottom` on leaves play.

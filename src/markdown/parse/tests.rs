@@ -4,7 +4,7 @@
 //! on thousands of generated documents mixing every construct.
 
 use super::super::{build, render, Node};
-use super::{parse, Align, Event, Tag};
+use super::{parse, parse_open, Align, Event, Tag};
 use crate::strings::EN;
 use pulldown_cmark as pd;
 
@@ -374,6 +374,9 @@ fn arbitrary_text_never_panics() {
     for _ in 0..3000 {
         let text: String = (0..next(60)).map(|_| CHARS[next(CHARS.len())]).collect();
         for (end, _) in text.char_indices() {
+            let open = parse_open(&text[..end]);
+            let starts = open.iter().filter(|e| matches!(e, Event::Start(_))).count();
+            assert_eq!(starts, open.iter().filter(|e| matches!(e, Event::End)).count(), "open {:?}", &text[..end]);
             let events = parse(&text[..end]);
             let starts = events.iter().filter(|e| matches!(e, Event::Start(_))).count();
             assert_eq!(starts, events.iter().filter(|e| matches!(e, Event::End)).count(), "{:?}", &text[..end]);
