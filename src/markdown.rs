@@ -891,6 +891,8 @@ mod tests {
         assert_eq!(shows("**done** and *op"), ("p strong em".into(), "done and op".into()));
         assert_eq!(shows("- one *x\n- two *y"), ("ul li li em".into(), "one *xtwo y".into()), "only the last leaf");
         assert_eq!(shows("# Head *ing"), ("h3 em".into(), "Head ing".into()));
+        assert_eq!(shows("See [the docs](https://exa"), ("p".into(), "See the docs".into()), "a link still arriving");
+        assert_eq!(shows("[a](https://a.example) and ![c](https://i"), ("p a".into(), "a and c".into()));
         // Once complete, a block is what the whole text gives.
         let mut r = StreamRenderer::new(&EN);
         r.push("Growth was 2*3");

@@ -1588,6 +1588,11 @@ impl Inline<'_> {
         }
         self.brackets.pop();
         let Some((dest, title, end)) = found else {
+            if self.open && b.get(after) == Some(&b'(') && !s[after..].contains(')') {
+                // A link whose destination is still arriving: its text, plainly, for now.
+                self.items[opener] = Item::Text(String::new());
+                return s.len();
+            }
             self.text("]");
             return i + 1;
         };
