@@ -119,6 +119,8 @@ fn number(problems: &mut Vec<Problem>, field: &'static str, raw: &str, min: f64,
     match raw.parse::<f64>() {
         Ok(v) if v.is_finite() && (min..=max).contains(&v) => Some(v),
         _ => {
+            // The ranges are whole numbers (0 – 1, -2 – 2): printed without float formatting.
+            let (min, max) = (min as i64, max as i64);
             problems.push(Problem { field, message: format!("{field} must be a number from {min} to {max}") });
             None
         }

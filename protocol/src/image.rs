@@ -283,9 +283,9 @@ pub enum Refusal {
     #[error("the file is {} and the limit is {}", human_bytes(*size), human_bytes(*limit))]
     TooLarge { size: u64, limit: u64 },
     #[error(
-        "the image is {width} × {height} pixels ({:.1} megapixels) and the limit is {:.0} megapixels",
-        *width as f64 * *height as f64 / 1e6,
-        *limit as f64 / 1e6
+        "the image is {width} × {height} pixels ({} megapixels) and the limit is {} megapixels",
+        crate::tokens::tenths(u64::from(*width) * u64::from(*height), 1_000_000),
+        (*limit + 500_000) / 1_000_000
     )]
     TooManyPixels { width: u32, height: u32, limit: u64 },
 }
@@ -294,8 +294,8 @@ pub enum Refusal {
 pub fn human_bytes(bytes: u64) -> String {
     match bytes {
         0..=999 => format!("{bytes} B"),
-        1000..=999_999 => format!("{:.1} KB", bytes as f64 / 1e3),
-        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+        1000..=999_949 => format!("{} KB", crate::tokens::tenths(bytes, 1_000)),
+        _ => format!("{} MB", crate::tokens::tenths(bytes, 1_000_000)),
     }
 }
 

@@ -49,7 +49,7 @@ impl TokenLogprob {
 }
 
 fn percent(logprob: f64) -> String {
-    format!("{:.1}%", logprob.exp() * 100.0)
+    crate::tokens::percent(logprob.exp())
 }
 
 /// The tokens of one choice's `logprobs` object; anything unexpected is skipped.
