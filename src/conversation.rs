@@ -139,7 +139,7 @@ pub fn retry_delay_ms(attempt: u32, retry_after_ms: Option<u64>) -> u64 {
 
 /// The countdown shown while waiting: `2.4 s`.
 pub fn countdown_text(ms: u64) -> String {
-    format!("{} s", vision_chat_protocol::tokens::tenths(ms, 1_000))
+    format!("{} s", vision_chat_protocol::number::tenths(ms, 1_000))
 }
 
 /// Whether a key press in the composer sends (Enter without Shift, not while

@@ -116,8 +116,8 @@ fn number(problems: &mut Vec<Problem>, field: &'static str, raw: &str, min: f64,
     if raw.is_empty() {
         return None;
     }
-    match raw.parse::<f64>() {
-        Ok(v) if v.is_finite() && (min..=max).contains(&v) => Some(v),
+    match vision_chat_protocol::number::decimal(raw) {
+        Some(v) if (min..=max).contains(&v) => Some(v),
         _ => {
             // The ranges are whole numbers (0 – 1, -2 – 2): printed without float formatting.
             let (min, max) = (min as i64, max as i64);
@@ -169,6 +169,7 @@ fn logit_bias(raw: &str) -> Result<Option<serde_json::Value>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use serde_json::json;
 
     #[test]

@@ -2,6 +2,7 @@
 //! error body, retry headers) or a network failure into something a person
 //! can act on.
 
+use crate::number::decimal;
 use crate::wire::{ApiError, ErrorEnvelope};
 
 /// What kind of failure this is, which decides the advice and the recovery.
@@ -71,14 +72,11 @@ impl Explained {
 /// `retry-after-ms` (milliseconds) wins over `retry-after` (seconds; an
 /// HTTP date is not supported and is ignored).
 pub fn parse_retry_after(retry_after_ms: Option<&str>, retry_after: Option<&str>) -> Option<u64> {
-    let ms = retry_after_ms.and_then(|v| v.trim().parse::<f64>().ok()).filter(|v| v.is_finite() && *v >= 0.0);
+    let ms = retry_after_ms.and_then(|v| decimal(v.trim())).filter(|v| *v >= 0.0);
     if let Some(ms) = ms {
         return Some(ms.ceil() as u64);
     }
-    retry_after
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|v| v.is_finite() && *v >= 0.0)
-        .map(|s| (s * 1000.0).ceil() as u64)
+    retry_after.and_then(|v| decimal(v.trim())).filter(|v| *v >= 0.0).map(|s| (s * 1000.0).ceil() as u64)
 }
 
 /// Explains an HTTP error response.

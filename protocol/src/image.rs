@@ -284,7 +284,7 @@ pub enum Refusal {
     TooLarge { size: u64, limit: u64 },
     #[error(
         "the image is {width} × {height} pixels ({} megapixels) and the limit is {} megapixels",
-        crate::tokens::tenths(u64::from(*width) * u64::from(*height), 1_000_000),
+        crate::number::tenths(u64::from(*width) * u64::from(*height), 1_000_000),
         (*limit + 500_000) / 1_000_000
     )]
     TooManyPixels { width: u32, height: u32, limit: u64 },
@@ -294,8 +294,8 @@ pub enum Refusal {
 pub fn human_bytes(bytes: u64) -> String {
     match bytes {
         0..=999 => format!("{bytes} B"),
-        1000..=999_949 => format!("{} KB", crate::tokens::tenths(bytes, 1_000)),
-        _ => format!("{} MB", crate::tokens::tenths(bytes, 1_000_000)),
+        1000..=999_949 => format!("{} KB", crate::number::tenths(bytes, 1_000)),
+        _ => format!("{} MB", crate::number::tenths(bytes, 1_000_000)),
     }
 }
 

@@ -9,11 +9,13 @@
 //! * [`image`] identifies image bytes and reads their dimensions from headers.
 //! * [`logprobs`] reads token log probabilities of answers.
 //! * [`tokens`] estimates token costs (the Phi-3.5-vision image formula).
+//! * [`number`] prints and reads the few numbers people see or type.
 //! * [`error`] classifies failed responses into messages a person understands.
 
 pub mod error;
 pub mod image;
 pub mod logprobs;
+pub mod number;
 pub mod request;
 pub mod sse;
 pub mod stream;

@@ -49,7 +49,7 @@ impl TokenLogprob {
 }
 
 fn percent(logprob: f64) -> String {
-    crate::tokens::percent(logprob.exp())
+    crate::number::percent(logprob.exp())
 }
 
 /// The tokens of one choice's `logprobs` object; anything unexpected is skipped.

@@ -46,20 +46,6 @@ pub fn estimate_text_tokens(text: &str) -> u64 {
     (text.chars().count() as u64).div_ceil(4)
 }
 
-/// `value / unit` to one decimal, rounded half up: `tenths(2_450, 1_000)` is
-/// `2.5`. Integer arithmetic: printing floats would bring core's float
-/// formatting (about 10 KB) into the WebAssembly module.
-pub fn tenths(value: u64, unit: u64) -> String {
-    let t = (u128::from(value) * 10 + u128::from(unit) / 2) / u128::from(unit.max(1));
-    format!("{}.{}", t / 10, t % 10)
-}
-
-/// A probability as a percentage to one decimal: `0.931` is `93.1%`.
-pub fn percent(probability: f64) -> String {
-    let per_mille = (probability.clamp(0.0, 1.0) * 1000.0).round() as u64;
-    format!("{}%", tenths(per_mille, 10))
-}
-
 /// A count with thousands separators, as token counts are shown: `2,353`.
 pub fn group_digits(n: u64) -> String {
     let digits = n.to_string();
@@ -71,28 +57,6 @@ pub fn group_digits(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-#[cfg(test)]
-mod number_tests {
-    use super::*;
-
-    #[test]
-    fn tenths_and_percent_read_as_floats_printed_to_one_decimal() {
-        assert_eq!(tenths(2_349, 1_000), "2.3");
-        assert_eq!(tenths(2_450, 1_000), "2.5");
-        assert_eq!(tenths(8_831_488, 1_000_000), "8.8");
-        assert_eq!(tenths(999_999, 1_000), "1000.0");
-        assert_eq!(tenths(0, 1_000), "0.0");
-        assert_eq!(tenths(192_000_000, 1_000_000), "192.0");
-        assert_eq!(percent(0.931), "93.1%");
-        assert_eq!(percent(1.0), "100.0%");
-        assert_eq!(percent(0.0004), "0.0%");
-        assert_eq!(percent(f64::NAN), "0.0%");
-        for p in [0.0123, 0.5, 0.95123, 0.041] {
-            assert_eq!(percent(p), format!("{:.1}%", p * 100.0), "{p}");
-        }
-    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ pub fn Header() -> impl IntoView {
     let model = move || match info.get() {
         None => view! { <span class="vc-muted">{t.connecting}</span> }.into_any(),
         Some(Ok(info)) => {
-            let demo = info.model_provider_name.to_lowercase().contains("demo");
+            let demo = info.model_provider_name.to_ascii_lowercase().contains("demo");
             view! {
                 <span data-testid="model-name" class="vc-model">{info.model_name.clone()}</span>
                 <span class="vc-provider" data-testid="model-details">

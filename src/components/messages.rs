@@ -234,7 +234,7 @@ fn AnswerBody(entry: MessageEntry) -> impl IntoView {
                         Confidence::Medium => "vc-token vc-token-medium",
                         Confidence::Low => "vc-token vc-token-low",
                     };
-                    let about = format!("{} — {}", vision_chat_protocol::tokens::percent(t.probability()), t.alternatives());
+                    let about = format!("{} — {}", vision_chat_protocol::number::percent(t.probability()), t.alternatives());
                     view! { <span class=class tabindex="0" title=about.clone() data-alternatives=about>{t.token.clone()}</span> }
                 }).collect::<Vec<_>>()}
             </p>
