@@ -5,7 +5,9 @@
 /// `value / unit` to one decimal, rounded half up: `tenths(2_450, 1_000)` is
 /// `2.5` (sizes, megapixels, seconds).
 pub fn tenths(value: u64, unit: u64) -> String {
-    let t = (u128::from(value) * 10 + u128::from(unit) / 2) / u128::from(unit.max(1));
+    let unit = unit.max(1);
+    // In u64 (u128 would bring its own formatting); exact below 1.8e18.
+    let t = value.saturating_mul(10).saturating_add(unit / 2) / unit;
     format!("{}.{}", t / 10, t % 10)
 }
 
