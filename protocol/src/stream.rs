@@ -122,9 +122,9 @@ impl Answer {
         match self.choices.iter().position(|c| c.index == index) {
             Some(i) => &mut self.choices[i],
             None => {
-                self.choices.push(ChoiceText { index, ..Default::default() });
-                self.choices.sort_by_key(|c| c.index);
-                let i = self.choices.iter().position(|c| c.index == index).unwrap_or(0);
+                // Kept in index order: insert where it belongs.
+                let i = self.choices.partition_point(|c| c.index < index);
+                self.choices.insert(i, ChoiceText { index, ..Default::default() });
                 &mut self.choices[i]
             }
         }
