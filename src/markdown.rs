@@ -623,8 +623,7 @@ impl StreamRenderer {
         let indent = trimmed.len() - trimmed.trim_start_matches(' ').len();
         let body = trimmed.trim_start_matches(' ');
         if let Some((ch, len)) = self.fence {
-            let run = body.bytes().take_while(|&b| b == ch).count();
-            if indent < 4 && run >= len && body[run..].trim().is_empty() {
+            if indent < 4 && parse::closes_fence(body, ch, len) {
                 self.fence = None;
             }
             return None;
@@ -633,30 +632,16 @@ impl StreamRenderer {
             self.blank_end = Some(end);
             return None;
         }
-        let cut = self.blank_end.take().filter(|_| indent == 0 && !starts_list_item(body) && !line.starts_with('\t'));
+        let cut = self
+            .blank_end
+            .take()
+            .filter(|_| indent == 0 && parse::list_marker(body).is_none() && !line.starts_with('\t'));
         if indent < 4 {
-            for ch in [b'`', b'~'] {
-                let run = body.bytes().take_while(|&b| b == ch).count();
-                if run >= 3 && !(ch == b'`' && body[run..].contains('`')) {
-                    self.fence = Some((ch, run));
-                }
+            if let Some(fence) = parse::opening_fence(body) {
+                self.fence = Some(fence);
             }
         }
         cut
-    }
-}
-
-fn starts_list_item(line: &str) -> bool {
-    let bytes = line.as_bytes();
-    match bytes.first() {
-        Some(b'-' | b'*' | b'+') => matches!(bytes.get(1), Some(b' ' | b'\t') | None),
-        Some(b'0'..=b'9') => {
-            let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
-            digits <= 9
-                && matches!(bytes.get(digits), Some(b'.' | b')'))
-                && matches!(bytes.get(digits + 1), Some(b' ' | b'\t') | None)
-        }
-        _ => false,
     }
 }
 

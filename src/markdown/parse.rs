@@ -422,8 +422,7 @@ impl Blocks {
             }
             Kind::List { .. } | Kind::Document => Continues::Yes,
             Kind::Code { fence: Some((ch, len, fence_indent)), .. } => {
-                let run = line.s.as_bytes()[pos..].iter().take_while(|&&b| b == ch).count();
-                if indent < 4 && run >= len && line.s[pos + run..].trim_matches([' ', '\t']).is_empty() {
+                if indent < 4 && closes_fence(&line.s[pos..], ch, len) {
                     self.arena[id].end = n;
                     self.close(id, n);
                     line.finish();
@@ -592,12 +591,10 @@ impl Blocks {
                 }
             }
             b'`' | b'~' => {
-                let run = rest.bytes().take_while(|&b| b == first).count();
-                let info = &rest[run..];
-                if run >= 3 && !(first == b'`' && info.contains('`')) {
+                if let Some((ch, run)) = opening_fence(rest) {
                     self.close_below(*container, n - 1);
-                    let info = unescape(info.trim()).split_whitespace().next().unwrap_or("").to_owned();
-                    let fence = Some((first, run, indent));
+                    let info = unescape(rest[run..].trim()).split_whitespace().next().unwrap_or("").to_owned();
+                    let fence = Some((ch, run, indent));
                     *container = self.add_child(*container, Kind::Code { fence, info }, n);
                     line.finish();
                     return Start::Leaf;
@@ -814,6 +811,20 @@ fn task_marker(text: &str) -> Option<(bool, &str)> {
     None
 }
 
+/// An opening code fence (from the line's first non-space): its character
+/// and length. Shared with the stream's block cutter, which must agree.
+pub(super) fn opening_fence(s: &str) -> Option<(u8, usize)> {
+    let ch = *s.as_bytes().first().filter(|&&b| b == b'`' || b == b'~')?;
+    let run = s.bytes().take_while(|&b| b == ch).count();
+    (run >= 3 && !(ch == b'`' && s[run..].contains('`'))).then_some((ch, run))
+}
+
+/// Whether a line (from its first non-space) closes a fence of `len` × `ch`.
+pub(super) fn closes_fence(s: &str, ch: u8, len: usize) -> bool {
+    let run = s.bytes().take_while(|&b| b == ch).count();
+    run >= len && s[run..].trim_matches([' ', '\t']).is_empty()
+}
+
 /// The level of an ATX heading line.
 fn atx_level(s: &str) -> Option<usize> {
     let level = s.bytes().take_while(|&b| b == b'#').count();
@@ -851,7 +862,7 @@ fn thematic_break(s: &str) -> bool {
 }
 
 /// A list marker: its character (`.`/`)` for ordered lists), start number and width.
-fn list_marker(s: &str) -> Option<(u8, Option<u64>, usize)> {
+pub(super) fn list_marker(s: &str) -> Option<(u8, Option<u64>, usize)> {
     let b = s.as_bytes();
     let ok_after = |i: usize| matches!(b.get(i), None | Some(b' ' | b'\t'));
     match b.first()? {

@@ -349,14 +349,6 @@ fn events_are_balanced() {
     }
 }
 
-/// `MD='…' cargo test --lib compare_env -- --ignored --nocapture` prints both renderings.
-#[test]
-#[ignore]
-fn compare_env() {
-    let text = std::env::var("MD").unwrap().replace("\\n", "\n").replace("\\t", "\t");
-    println!("ours:   {}\ntheirs: {}", html(&render(&text, &EN)), html(&reference(&text)));
-}
-
 /// Whatever arrives, in whatever pieces, parsing neither panics nor loses
 /// balance: every prefix of random text over markdown's special characters,
 /// multi-byte characters, tabs and CRLF is parsed.
