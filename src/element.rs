@@ -69,9 +69,10 @@ impl Widget {
     }
 }
 
-/// Fires a bubbling, composed `CustomEvent` whose `detail` is `detail` as JSON.
-pub fn emit(target: &web_sys::EventTarget, name: &str, detail: &impl serde::Serialize) {
-    let Some(detail) = serde_json::to_string(detail).ok().and_then(|json| js_sys::JSON::parse(&json).ok()) else {
+/// Fires a bubbling, composed `CustomEvent` whose `detail` is the value of
+/// the JSON text `detail`.
+pub fn emit(target: &web_sys::EventTarget, name: &str, detail: &str) {
+    let Ok(detail) = js_sys::JSON::parse(detail) else {
         return;
     };
     let init = web_sys::CustomEventInit::new();

@@ -579,7 +579,7 @@ impl Chat {
                     let reason = streamed.answer.choice(0).and_then(|c| c.finish_reason.as_ref());
                     let state = final_state(&streamed.ending, stopped, reason);
                     let detail = MessageDetail::new(answer.text.get_untracked(), &state, streamed.answer.usage);
-                    event = Some(("vision-chat:message", serde_json::to_value(detail)));
+                    event = Some(("vision-chat:message", serde_json::to_string(&detail)));
                     answer.state.set(state);
                     answer.usage.set(streamed.answer.usage);
                     let more = streamed.answer.choices.len() > 1
@@ -608,7 +608,7 @@ impl Chat {
                         let notice = chat.notice(&explained);
                         let detail = ErrorDetail::new(&explained, &notice);
                         chat.push_error(&explained, notice, None);
-                        event = Some(("vision-chat:error", serde_json::to_value(detail)));
+                        event = Some(("vision-chat:error", serde_json::to_string(&detail)));
                     }
                 }
             }

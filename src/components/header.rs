@@ -1,6 +1,7 @@
 //! The header: which model answers, or why that is unknown.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use super::{Chat, ClosePanel};
 use crate::api;
@@ -12,12 +13,25 @@ pub fn Header() -> impl IntoView {
     let host = chat.host;
     let close = expect_context::<ClosePanel>().0;
     let t = host.words();
-    let info = LocalResource::new(move || {
+    // What `/info` said for the current endpoint and credentials: asked
+    // again when they change, and only the newest answer is kept.
+    let info = RwSignal::new(None);
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |_| {
         let endpoint = chat.endpoint();
         chat.key.track();
         host.token.track();
         let auth = chat.auth();
-        async move { api::fetch_info(&endpoint, &auth).await }
+        let ask = asked.get_value() + 1;
+        asked.set_value(ask);
+        info.set(None);
+        spawn_local(async move {
+            let answer = api::fetch_info(&endpoint, &auth).await;
+            // The header may be gone (a language change rebuilds it).
+            if asked.try_get_value() == Some(ask) {
+                info.try_set(Some(answer));
+            }
+        });
     });
     let model = move || match info.get() {
         None => view! { <span class="vc-muted">{t.connecting}</span> }.into_any(),

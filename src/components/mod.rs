@@ -94,8 +94,8 @@ impl HostConfig {
         self.lang.with_untracked(|l| strings(l))
     }
 
-    /// Fires `name` with `detail` (as JSON) at the host element.
-    pub fn emit(&self, name: &str, detail: &impl serde::Serialize) {
+    /// Fires `name` with `detail` (JSON text) at the host element.
+    pub fn emit(&self, name: &str, detail: &str) {
         self.events.with_value(|target| {
             if let Some(target) = target {
                 crate::element::emit(target, name, detail);
