@@ -5,8 +5,6 @@
 //! incremental SSE parser into an [`Answer`], reporting each read's new text
 //! as it arrives.
 
-use gloo_net::http::{Request, Response};
-
 use crate::connection::Auth;
 use js_sys::Uint8Array;
 use vision_chat_protocol::error::{explain_http, explain_network, parse_retry_after, Explained};
@@ -14,19 +12,16 @@ use vision_chat_protocol::request::extra_parameters_header;
 use vision_chat_protocol::sse::SseParser;
 use vision_chat_protocol::stream::{Answer, Ending};
 use vision_chat_protocol::wire::{ChatCompletion, ChatRequest, ModelInfo};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, ReadableStreamDefaultReader, ReadableStreamReadResult};
+use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, RequestInit, Response};
 
 /// `GET {endpoint}/info`.
 pub async fn fetch_info(endpoint: &str, auth: &Auth) -> Result<ModelInfo, Explained> {
-    let mut builder = Request::get(&format!("{endpoint}/info")).header("accept", "application/json");
-    if let Some((name, value)) = auth.header() {
-        builder = builder.header(name, &value);
-    }
-    let response = builder.send().await.map_err(|e| explain_network(&e.to_string()))?;
+    let headers = headers(&[("accept", "application/json")], auth)?;
+    let response = fetch(&format!("{endpoint}/info"), "GET", &headers, None, None).await?;
     let response = ok_or_explained(response).await?;
-    let body = response.text().await.map_err(|e| explain_network(&e.to_string()))?;
+    let body = text(&response).await?;
     serde_json::from_str(&body).map_err(|e| explain_network(&format!("the model information could not be read: {e}")))
 }
 
@@ -50,28 +45,18 @@ pub async fn stream_chat(
     mut on_text: impl FnMut(&str),
 ) -> Result<Streamed, Explained> {
     let body = serde_json::to_string(request).map_err(|e| explain_network(&e.to_string()))?;
-    let mut builder = Request::post(&format!("{endpoint}/chat/completions"))
-        .header("content-type", "application/json")
-        .header("accept", if request.stream == Some(true) { "text/event-stream" } else { "application/json" })
-        .abort_signal(Some(signal));
+    let accept = if request.stream == Some(true) { "text/event-stream" } else { "application/json" };
+    let headers = headers(&[("content-type", "application/json"), ("accept", accept)], auth)?;
     if let Some(extra) = extra_parameters_header(request) {
-        builder = builder.header("extra-parameters", extra);
+        headers.set("extra-parameters", extra).map_err(|e| explain_network(&js_error(&e)))?;
     }
-    if let Some((name, value)) = auth.header() {
-        builder = builder.header(name, &value);
-    }
-    let response = builder
-        .body(body)
-        .map_err(|e| explain_network(&e.to_string()))?
-        .send()
-        .await
-        .map_err(|e| explain_network(&e.to_string()))?;
+    let response = fetch(&format!("{endpoint}/chat/completions"), "POST", &headers, Some(&body), Some(signal)).await?;
     let response = ok_or_explained(response).await?;
 
-    let is_sse = response.headers().get("content-type").is_some_and(|t| t.starts_with("text/event-stream"));
+    let is_sse = header(&response, "content-type").is_some_and(|t| t.starts_with("text/event-stream"));
     if !is_sse {
         // A non-streaming answer (or a server that ignored `stream`).
-        let text = response.text().await.map_err(|e| explain_network(&e.to_string()))?;
+        let text = text(&response).await?;
         let completion: ChatCompletion =
             serde_json::from_str(&text).map_err(|e| explain_network(&format!("the answer could not be read: {e}")))?;
         let answer = Answer::from_completion(&completion);
@@ -154,12 +139,67 @@ pub async fn sleep_ms(ms: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Request headers: `fixed`, then the credentials' header if any.
+fn headers(fixed: &[(&str, &str)], auth: &Auth) -> Result<Headers, Explained> {
+    let set = || {
+        let headers = Headers::new()?;
+        for (name, value) in fixed {
+            headers.set(name, value)?;
+        }
+        if let Some((name, value)) = auth.header() {
+            headers.set(name, &value)?;
+        }
+        Ok(headers)
+    };
+    set().map_err(|e: JsValue| explain_network(&js_error(&e)))
+}
+
+/// `fetch(url, {method, headers, body, signal})`: the response, whatever its status.
+async fn fetch(
+    url: &str,
+    method: &str,
+    headers: &Headers,
+    body: Option<&str>,
+    signal: Option<&AbortSignal>,
+) -> Result<Response, Explained> {
+    let window = web_sys::window().ok_or_else(|| explain_network("no window to fetch from"))?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_headers(headers);
+    if let Some(body) = body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_signal(signal);
+    let response =
+        JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|e| explain_network(&js_error(&e)))?;
+    Ok(response.unchecked_into())
+}
+
+/// The whole body as text.
+async fn text(response: &Response) -> Result<String, Explained> {
+    let promise = response.text().map_err(|e| explain_network(&js_error(&e)))?;
+    let text = JsFuture::from(promise).await.map_err(|e| explain_network(&js_error(&e)))?;
+    Ok(text.as_string().unwrap_or_default())
+}
+
+fn header(response: &Response, name: &str) -> Option<String> {
+    response.headers().get(name).ok().flatten()
+}
+
+/// What a rejected promise says: `TypeError: Failed to fetch` and the like.
+fn js_error(value: &JsValue) -> String {
+    match value.dyn_ref::<js_sys::Error>() {
+        Some(error) => format!("{}: {}", String::from(error.name()), String::from(error.message())),
+        None => value.as_string().unwrap_or_default(),
+    }
+}
+
 async fn ok_or_explained(response: Response) -> Result<Response, Explained> {
     if response.ok() {
         return Ok(response);
     }
-    let headers = response.headers();
-    let retry = parse_retry_after(headers.get("retry-after-ms").as_deref(), headers.get("retry-after").as_deref());
-    let body = response.text().await.unwrap_or_default();
+    let retry =
+        parse_retry_after(header(&response, "retry-after-ms").as_deref(), header(&response, "retry-after").as_deref());
+    let body = text(&response).await.unwrap_or_default();
     Err(explain_http(response.status(), &body, retry))
 }

@@ -64,6 +64,17 @@ fn project_root() -> PathBuf {
 fn build(root: &Path, tools: &Tools) -> Result<(), String> {
     println!("xtask: building the widget (release, wasm-opt) into dist/");
     run(tools.command("trunk").args(["build", "--release"]).current_dir(root))?;
+    // The JavaScript an embedding page loads, minified in place (Trunk
+    // minifies the styles itself).
+    for script in ["vision-chat.js", "widget.js", "frame.js"] {
+        let file = root.join("dist").join(script);
+        run(tools
+            .command("terser")
+            .args(["--module", "--compress", "--mangle", "--output"])
+            .arg(&file)
+            .arg("--")
+            .arg(&file))?;
+    }
     println!("xtask: building the proxy (release)");
     run(Command::new("cargo").args(["build", "--release", "--package", "vision-chat-proxy"]).current_dir(root))
 }

@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
+const TERSER_VERSION: &str = "5.51.4";
 
 /// Where the tools are, once installed.
 pub struct Tools {
@@ -40,8 +41,9 @@ impl Tools {
             &["install", "wasm-bindgen-cli", "--version", &bindgen],
         )?;
         let binaryen_bin = ensure_binaryen()?;
+        let terser_bin = ensure_terser()?;
 
-        let mut dirs = vec![binaryen_bin, cargo_bin];
+        let mut dirs = vec![binaryen_bin, terser_bin, cargo_bin];
         dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
         let path = std::env::join_paths(dirs).map_err(|e| e.to_string())?;
 
@@ -144,6 +146,23 @@ fn ensure_binaryen() -> Result<PathBuf, String> {
         .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
         .arg(&dir)
         .arg(format!("binaryen@{BINARYEN_VERSION}.0.0")))?;
+    Ok(bin)
+}
+
+/// terser from npm: minifies the JavaScript the release build ships
+/// (Trunk's own minifier cannot parse wasm-bindgen's glue).
+fn ensure_terser() -> Result<PathBuf, String> {
+    let dir = cache_dir().join(format!("terser-{TERSER_VERSION}"));
+    let bin = dir.join("node_modules/.bin");
+    if output(&bin.join("terser"), &["--version"]).is_some_and(|v| v.ends_with(TERSER_VERSION)) {
+        return Ok(bin);
+    }
+    println!("xtask: installing terser {TERSER_VERSION} from npm into {}", dir.display());
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    run(Command::new("npm")
+        .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&dir)
+        .arg(format!("terser@{TERSER_VERSION}")))?;
     Ok(bin)
 }
 
