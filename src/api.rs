@@ -8,6 +8,7 @@
 use crate::connection::Auth;
 use js_sys::Uint8Array;
 use vision_chat_protocol::error::{explain_http, explain_network, parse_retry_after, Explained};
+use vision_chat_protocol::json::{FromJson, ToJson};
 use vision_chat_protocol::request::extra_parameters_header;
 use vision_chat_protocol::sse::SseParser;
 use vision_chat_protocol::stream::{Answer, Ending};
@@ -22,7 +23,8 @@ pub async fn fetch_info(endpoint: &str, auth: &Auth) -> Result<ModelInfo, Explai
     let response = fetch(&format!("{endpoint}/info"), "GET", &headers, None, None).await?;
     let response = ok_or_explained(response).await?;
     let body = text(&response).await?;
-    serde_json::from_str(&body).map_err(|e| explain_network(&format!("the model information could not be read: {e}")))
+    ModelInfo::from_json_str(&body)
+        .map_err(|e| explain_network(&format!("the model information could not be read: {e}")))
 }
 
 /// How a chat request ended, when it produced an answer.
@@ -44,7 +46,7 @@ pub async fn stream_chat(
     signal: &AbortSignal,
     mut on_text: impl FnMut(&str),
 ) -> Result<Streamed, Explained> {
-    let body = serde_json::to_string(request).map_err(|e| explain_network(&e.to_string()))?;
+    let body = request.to_json();
     let accept = if request.stream == Some(true) { "text/event-stream" } else { "application/json" };
     let headers = headers(&[("content-type", "application/json"), ("accept", accept)], auth)?;
     if let Some(extra) = extra_parameters_header(request) {
@@ -57,8 +59,8 @@ pub async fn stream_chat(
     if !is_sse {
         // A non-streaming answer (or a server that ignored `stream`).
         let text = text(&response).await?;
-        let completion: ChatCompletion =
-            serde_json::from_str(&text).map_err(|e| explain_network(&format!("the answer could not be read: {e}")))?;
+        let completion = ChatCompletion::from_json_str(&text)
+            .map_err(|e| explain_network(&format!("the answer could not be read: {e}")))?;
         let answer = Answer::from_completion(&completion);
         on_text(answer.text());
         let ending = answer.ending(false);

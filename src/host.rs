@@ -2,9 +2,9 @@
 //! element's attributes, parsed, and the details of the DOM events the
 //! widget fires. Pure and natively tested; `crate::element` is the edge.
 
-use serde::Serialize;
 use vision_chat_protocol::error::{ErrorKind, Explained};
 use vision_chat_protocol::image::Limits;
+use vision_chat_protocol::json::{ObjectWriter, ToJson};
 use vision_chat_protocol::wire::Usage;
 
 use crate::conversation::{ErrorNotice, MessageState};
@@ -110,7 +110,7 @@ pub fn open_state_key(element_id: &str) -> String {
 }
 
 /// `vision-chat:message`: an answer ended (completely or not).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MessageDetail {
     /// The answer's text (the first choice's).
     pub text: String,
@@ -133,7 +133,7 @@ impl MessageDetail {
 }
 
 /// `vision-chat:error`: a request failed; the widget shows it too.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ErrorDetail {
     /// `content_filter`, `bad_request`, `auth`, `not_found`, `too_large`,
     /// `rate_limited`, `server`, `network` or `other`.
@@ -160,6 +160,30 @@ impl ErrorDetail {
             advice: notice.advice.clone(),
             retryable: e.retryable(),
         }
+    }
+}
+
+impl ToJson for MessageDetail {
+    fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        o.field("text", &self.text);
+        o.field("state", self.state);
+        o.field("finish_reason", &self.finish_reason);
+        o.field("usage", &self.usage);
+        o.end();
+    }
+}
+
+impl ToJson for ErrorDetail {
+    fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        o.field("kind", self.kind);
+        o.field("status", &self.status);
+        o.field("code", &self.code);
+        o.field("message", &self.message);
+        o.field("advice", &self.advice);
+        o.field("retryable", &self.retryable);
+        o.end();
     }
 }
 
@@ -229,8 +253,13 @@ mod tests {
     fn event_details_are_the_documented_json() {
         let usage = Usage { prompt_tokens: 2380, completion_tokens: 12, total_tokens: 2392 };
         let done = MessageDetail::new("A table".into(), &MessageState::Complete(FinishReason::Stop), Some(usage));
+        let json = |detail: &dyn Fn(&mut String)| {
+            let mut out = String::new();
+            detail(&mut out);
+            serde_json::from_str::<serde_json::Value>(&out).unwrap()
+        };
         assert_eq!(
-            serde_json::to_value(&done).unwrap(),
+            json(&|out| done.write_json(out)),
             serde_json::json!({"text": "A table", "state": "complete", "finish_reason": "stop",
                 "usage": {"prompt_tokens": 2380, "completion_tokens": 12, "total_tokens": 2392}})
         );
@@ -247,5 +276,10 @@ mod tests {
         assert!(error.message.contains("blocked"), "{}", error.message);
         assert!(!error.retryable);
         assert!(error.advice.contains("content filter"), "{}", error.advice);
+        assert_eq!(
+            json(&|out| error.write_json(out)),
+            serde_json::json!({"kind": "content_filter", "status": 400, "code": "content_filter",
+                "message": error.message, "advice": error.advice, "retryable": false})
+        );
     }
 }

@@ -7,12 +7,11 @@
 //! `top_logprobs` 0–20 (needs `logprobs`), `logit_bias` an object of token
 //! id to -100..100, `n` choices.
 
-use serde::{Deserialize, Serialize};
+use vision_chat_protocol::json::{self, FromJson, Number, ObjectWriter, ToJson, Value};
 use vision_chat_protocol::request::RequestOptions;
 
 /// The form, as typed. Empty means "leave it to the service".
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Settings {
     pub temperature: String,
     pub top_p: String,
@@ -71,11 +70,11 @@ impl Settings {
         options.system = (!system.is_empty()).then(|| system.to_owned());
 
         if self.logprobs {
-            options.extra.insert("logprobs".into(), serde_json::Value::Bool(true));
+            options.extra.insert("logprobs", Value::Bool(true));
         }
         if let Some(k) = integer(&mut problems, "top_logprobs", &self.top_logprobs, 0, 20) {
             if self.logprobs {
-                options.extra.insert("top_logprobs".into(), k.into());
+                options.extra.insert("top_logprobs", Value::from(u64::from(k)));
             } else {
                 problems
                     .push(Problem { field: "top_logprobs", message: "top_logprobs needs logprobs turned on".into() });
@@ -83,12 +82,12 @@ impl Settings {
         }
         if let Some(n) = integer(&mut problems, "n", &self.n, 1, MAX_CHOICES) {
             if n > 1 {
-                options.extra.insert("n".into(), n.into());
+                options.extra.insert("n", Value::from(u64::from(n)));
             }
         }
         match logit_bias(&self.logit_bias) {
             Ok(Some(bias)) => {
-                options.extra.insert("logit_bias".into(), bias);
+                options.extra.insert("logit_bias", bias);
             }
             Ok(None) => {}
             Err(message) => problems.push(Problem { field: "logit_bias", message }),
@@ -111,13 +110,14 @@ impl Settings {
     }
 }
 
-fn number(problems: &mut Vec<Problem>, field: &'static str, raw: &str, min: f64, max: f64) -> Option<f64> {
+/// A number in `min..=max`, sent as typed (in JSON's spelling).
+fn number(problems: &mut Vec<Problem>, field: &'static str, raw: &str, min: f64, max: f64) -> Option<Number> {
     let raw = raw.trim();
     if raw.is_empty() {
         return None;
     }
     match vision_chat_protocol::number::decimal(raw) {
-        Some(v) if (min..=max).contains(&v) => Some(v),
+        Some(v) if (min..=max).contains(&v) => Number::from_decimal(raw),
         _ => {
             // The ranges are whole numbers (0 – 1, -2 – 2): printed without float formatting.
             let (min, max) = (min as i64, max as i64);
@@ -146,15 +146,14 @@ fn integer(problems: &mut Vec<Problem>, field: &'static str, raw: &str, min: u32
 }
 
 /// `{"token id": bias}` with integer-like ids and biases in -100..=100.
-fn logit_bias(raw: &str) -> Result<Option<serde_json::Value>, String> {
+fn logit_bias(raw: &str) -> Result<Option<Value>, String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
-    let value: serde_json::Value =
-        serde_json::from_str(raw).map_err(|e| format!("logit_bias is not valid JSON: {e}"))?;
+    let value = json::parse(raw).map_err(|e| format!("logit_bias is not valid JSON: {e}"))?;
     let map = value.as_object().ok_or("logit_bias must be a JSON object of token id to bias")?;
-    for (token, bias) in map {
+    for (token, bias) in map.iter() {
         if token.parse::<u64>().is_err() {
             return Err(format!("logit_bias keys are token ids (whole numbers); {token:?} is not one"));
         }
@@ -164,6 +163,67 @@ fn logit_bias(raw: &str) -> Result<Option<serde_json::Value>, String> {
         }
     }
     Ok(Some(value))
+}
+
+/// The form as kept in local storage: a JSON object of the fields.
+impl ToJson for Settings {
+    fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        for (name, value) in self.texts() {
+            o.field(name, value);
+        }
+        o.field("logprobs", &self.logprobs);
+        o.end();
+    }
+}
+
+/// Reads a kept form leniently: a field missing or of another type (an
+/// older or newer version) is left empty, unknown fields are ignored.
+impl FromJson for Settings {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let mut settings = Settings::default();
+        let text = |name: &str| value.get(name).and_then(Value::as_str).map(str::to_owned).unwrap_or_default();
+        for (name, field) in settings.texts_mut() {
+            *field = text(name);
+        }
+        settings.logprobs = value.get("logprobs").and_then(Value::as_bool).unwrap_or_default();
+        Ok(settings)
+    }
+}
+
+impl Settings {
+    /// The text fields with their stored names.
+    fn texts(&self) -> [(&'static str, &String); 11] {
+        [
+            ("temperature", &self.temperature),
+            ("top_p", &self.top_p),
+            ("max_tokens", &self.max_tokens),
+            ("stop", &self.stop),
+            ("presence_penalty", &self.presence_penalty),
+            ("frequency_penalty", &self.frequency_penalty),
+            ("response_format", &self.response_format),
+            ("system", &self.system),
+            ("top_logprobs", &self.top_logprobs),
+            ("logit_bias", &self.logit_bias),
+            ("n", &self.n),
+        ]
+    }
+
+    fn texts_mut(&mut self) -> [(&'static str, &mut String); 11] {
+        [
+            ("temperature", &mut self.temperature),
+            ("top_p", &mut self.top_p),
+            ("max_tokens", &mut self.max_tokens),
+            ("stop", &mut self.stop),
+            ("presence_penalty", &mut self.presence_penalty),
+            ("frequency_penalty", &mut self.frequency_penalty),
+            ("response_format", &mut self.response_format),
+            ("system", &mut self.system),
+            ("top_logprobs", &mut self.top_logprobs),
+            ("logit_bias", &mut self.logit_bias),
+            ("n", &mut self.n),
+        ]
+    }
 }
 
 #[cfg(test)]
@@ -195,13 +255,17 @@ mod tests {
             n: "2".into(),
         };
         let o = s.validate().unwrap();
-        assert_eq!((o.temperature, o.top_p, o.max_tokens), (Some(0.0), Some(1.0), Some(2048)));
+        let text = |n: &Option<Number>| n.as_ref().map(|n| n.as_str().to_owned());
+        assert_eq!(
+            (text(&o.temperature), text(&o.top_p), o.max_tokens),
+            (Some("0".into()), Some("1".into()), Some(2048))
+        );
         assert_eq!(o.stop, vec!["<|endoftext|>", "END"]);
-        assert_eq!((o.presence_penalty, o.frequency_penalty), (Some(0.1), Some(-2.0)));
+        assert_eq!((text(&o.presence_penalty), text(&o.frequency_penalty)), (Some("0.1".into()), Some("-2".into())));
         assert_eq!(o.response_format.as_deref(), Some("text"));
         assert_eq!(o.system.as_deref(), Some("Be brief."));
         assert_eq!(
-            serde_json::Value::Object(o.extra),
+            serde_json::from_str::<serde_json::Value>(&o.extra.to_json()).unwrap(),
             json!({"logprobs": true, "top_logprobs": 5, "n": 2, "logit_bias": {"1234": -100, "42": 2.5}})
         );
     }
@@ -263,10 +327,28 @@ mod tests {
     #[test]
     fn stored_form_round_trips_and_tolerates_old_versions() {
         let s = Settings { temperature: "0.3".into(), logprobs: true, ..Default::default() };
-        let stored = serde_json::to_string(&s).unwrap();
-        assert_eq!(serde_json::from_str::<Settings>(&stored).unwrap(), s);
-        let old: Settings = serde_json::from_str(r#"{"temperature":"0.5","removed_field":1}"#).unwrap();
-        assert_eq!(old.temperature, "0.5");
+        let stored = s.to_json();
+        assert_eq!(Settings::from_json_str(&stored).unwrap(), s);
+        let every = Settings {
+            temperature: "1".into(),
+            top_p: "2".into(),
+            max_tokens: "3".into(),
+            stop: "4\n\"five\"".into(),
+            presence_penalty: "6".into(),
+            frequency_penalty: "7".into(),
+            response_format: "text".into(),
+            system: "Be brief.".into(),
+            logprobs: true,
+            top_logprobs: "8".into(),
+            logit_bias: r#"{"9": 10}"#.into(),
+            n: "11".into(),
+        };
+        assert_eq!(Settings::from_json_str(&every.to_json()).unwrap(), every);
+        // What the serde-derived form of earlier versions stored reads the same.
+        let earlier = r#"{"temperature":"0.3","top_p":"","max_tokens":"","stop":"","presence_penalty":"","frequency_penalty":"","response_format":"","system":"","logprobs":true,"top_logprobs":"","logit_bias":"","n":""}"#;
+        assert_eq!(Settings::from_json_str(earlier).unwrap(), s);
+        let old = Settings::from_json_str(r#"{"temperature":"0.5","removed_field":1,"top_p":7}"#).unwrap();
+        assert_eq!((old.temperature.as_str(), old.top_p.as_str()), ("0.5", ""));
         assert!(Settings::default().is_default());
     }
 }

@@ -2,6 +2,7 @@
 //! error body, retry headers) or a network failure into something a person
 //! can act on.
 
+use crate::json::FromJson;
 use crate::number::decimal;
 use crate::wire::{ApiError, ErrorEnvelope};
 
@@ -81,7 +82,7 @@ pub fn parse_retry_after(retry_after_ms: Option<&str>, retry_after: Option<&str>
 
 /// Explains an HTTP error response.
 pub fn explain_http(status: u16, body: &str, retry_after_ms: Option<u64>) -> Explained {
-    let api: Option<ApiError> = serde_json::from_str::<ErrorEnvelope>(body).ok().map(|e| e.error);
+    let api: Option<ApiError> = ErrorEnvelope::from_json_str(body).ok().map(|e| e.error);
     let code = api.as_ref().and_then(|e| e.code.clone());
     let message = match &api {
         Some(e) if !e.message.trim().is_empty() => e.message.clone(),

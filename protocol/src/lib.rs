@@ -2,6 +2,7 @@
 //! browser or a network.
 //!
 //! * [`wire`] owns the JSON shapes of the Azure AI Model Inference API.
+//! * [`json`] reads and writes JSON text (no serde: see the module).
 //! * [`sse`] is an incremental server-sent-events parser.
 //! * [`stream`] turns SSE events into a growing answer ([`stream::Answer`]).
 //! * [`request`] builds request bodies from a conversation, enforcing the
@@ -14,6 +15,7 @@
 
 pub mod error;
 pub mod image;
+pub mod json;
 pub mod logprobs;
 pub mod number;
 pub mod request;

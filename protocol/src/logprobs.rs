@@ -2,7 +2,7 @@
 //! `choices[i].logprobs.content[]`: each token with its log probability and
 //! its most likely alternatives.
 
-use serde_json::Value;
+use crate::json::Value;
 
 /// One generated token.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,14 +79,18 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn ours(value: serde_json::Value) -> Value {
+        crate::json::parse(&value.to_string()).unwrap()
+    }
+
     #[test]
     fn parses_the_openai_shape_and_skips_junk() {
-        let v = json!({"content": [
+        let v = ours(json!({"content": [
             {"token": "Tues", "logprob": -0.05, "top_logprobs": [{"token": "Tues", "logprob": -0.05}, {"token": "Mon", "logprob": -3.2}]},
             {"token": "day", "logprob": -0.6},
             {"token": 5},
             {"token": "!", "logprob": -2.0}
-        ]});
+        ]}));
         let tokens = parse(&v);
         assert_eq!(tokens.len(), 3);
         assert_eq!(tokens[0].confidence(), Confidence::High);
@@ -94,7 +98,7 @@ mod tests {
         assert_eq!(tokens[2].confidence(), Confidence::Low);
         assert_eq!(tokens[0].alternatives(), "\"Tues\" 95.1% · \"Mon\" 4.1%");
         assert_eq!(tokens[1].alternatives(), "\"day\" 54.9%");
-        assert!(parse(&json!(null)).is_empty());
-        assert!(parse(&json!({"content": "x"})).is_empty());
+        assert!(parse(&Value::Null).is_empty());
+        assert!(parse(&ours(json!({"content": "x"}))).is_empty());
     }
 }

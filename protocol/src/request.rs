@@ -5,6 +5,7 @@
 //! keeps every turn's text but only the newest image; earlier images become
 //! a short text marker, which also tells the model an image was there.
 
+use crate::json::{Map, Number};
 use crate::wire::{ChatRequest, Content, ContentPart, ImageUrl, Message, ResponseFormat, Role, Stop};
 
 /// Stands in for an image that is no longer sent.
@@ -34,17 +35,17 @@ impl Turn {
 pub struct RequestOptions {
     pub system: Option<String>,
     pub stream: bool,
-    pub temperature: Option<f64>,
-    pub top_p: Option<f64>,
+    pub temperature: Option<Number>,
+    pub top_p: Option<Number>,
     pub max_tokens: Option<u32>,
     pub stop: Vec<String>,
-    pub presence_penalty: Option<f64>,
-    pub frequency_penalty: Option<f64>,
+    pub presence_penalty: Option<Number>,
+    pub frequency_penalty: Option<Number>,
     /// `response_format.type`; `None` leaves it to the service.
     pub response_format: Option<String>,
     /// Parameters outside the API's list (`logprobs`, `n`, …), sent with
     /// `extra-parameters: pass-through`.
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: Map,
 }
 
 /// Index of the turn whose image the model sees, if any.
@@ -83,12 +84,12 @@ pub fn build_request(turns: &[Turn], options: &RequestOptions) -> ChatRequest {
     ChatRequest {
         messages: build_messages(turns, options.system.as_deref()),
         stream: options.stream.then_some(true),
-        temperature: options.temperature,
-        top_p: options.top_p,
+        temperature: options.temperature.clone(),
+        top_p: options.top_p.clone(),
         max_tokens: options.max_tokens,
         stop: (!options.stop.is_empty()).then(|| Stop::Many(options.stop.clone())),
-        presence_penalty: options.presence_penalty,
-        frequency_penalty: options.frequency_penalty,
+        presence_penalty: options.presence_penalty.clone(),
+        frequency_penalty: options.frequency_penalty.clone(),
         response_format: options.response_format.clone().map(|kind| ResponseFormat { kind }),
         extra: options.extra.clone(),
         ..Default::default()
@@ -109,7 +110,13 @@ pub fn image_count(request: &ChatRequest) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::{ToJson, Value};
     use serde_json::json;
+
+    /// What serde_json reads from a value's JSON text.
+    fn written(value: &impl ToJson) -> serde_json::Value {
+        serde_json::from_str(&value.to_json()).unwrap()
+    }
 
     #[test]
     fn only_the_newest_image_is_sent() {
@@ -123,7 +130,7 @@ mod tests {
         let req = build_request(&turns, &RequestOptions { stream: true, ..Default::default() });
         assert_eq!(image_count(&req), 1);
         assert_eq!(visible_image(&turns), Some(2));
-        let v = serde_json::to_value(&req).unwrap();
+        let v = written(&req);
         assert_eq!(v["stream"], json!(true));
         assert_eq!(v["messages"][0]["content"], json!(format!("{OMITTED_IMAGE_MARKER}\nfirst chart")));
         assert_eq!(
@@ -139,30 +146,30 @@ mod tests {
         let msgs = build_messages(&turns, Some("Be brief."));
         assert_eq!(msgs.len(), 2);
         assert_eq!(msgs[0].role, Role::System);
-        assert_eq!(serde_json::to_value(&msgs[1].content).unwrap().as_array().unwrap().len(), 1);
+        assert_eq!(written(&msgs[1].content).as_array().unwrap().len(), 1);
         assert_eq!(build_messages(&turns, Some("  ")).len(), 1);
     }
 
     #[test]
     fn every_parameter_and_extra_lands_in_the_body() {
-        let mut extra = serde_json::Map::new();
-        extra.insert("logprobs".into(), json!(true));
-        extra.insert("top_logprobs".into(), json!(3));
+        let mut extra = Map::new();
+        extra.insert("logprobs", Value::Bool(true));
+        extra.insert("top_logprobs", Value::from(3u64));
         let options = RequestOptions {
             system: Some("You are terse.".into()),
             stream: true,
-            temperature: Some(0.0),
-            top_p: Some(1.0),
+            temperature: Number::from_decimal("0.0"),
+            top_p: Number::from_decimal("1.0"),
             max_tokens: Some(2048),
             stop: vec!["<|endoftext|>".into()],
-            presence_penalty: Some(0.1),
-            frequency_penalty: Some(0.8),
+            presence_penalty: Number::from_decimal("0.1"),
+            frequency_penalty: Number::from_decimal("0.8"),
             response_format: Some("text".into()),
             extra,
         };
         let req = build_request(&[Turn::user("How many languages are in the world?", None)], &options);
         assert_eq!(
-            serde_json::to_value(&req).unwrap(),
+            written(&req),
             json!({
                 "messages": [
                     {"role": "system", "content": "You are terse."},
@@ -191,7 +198,7 @@ mod tests {
         assert_eq!(req.stream, None);
         assert_eq!(extra_parameters_header(&req), None);
         let mut req = req;
-        req.extra.insert("logprobs".into(), json!(true));
+        req.extra.insert("logprobs", Value::Bool(true));
         assert_eq!(extra_parameters_header(&req), Some("pass-through"));
     }
 }

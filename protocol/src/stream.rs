@@ -2,6 +2,7 @@
 //! streaming shapes and accumulates the choices, their finish reasons and
 //! the usage of the final chunk.
 
+use crate::json::{self, FromJson};
 use crate::logprobs::{self, TokenLogprob};
 use crate::sse::SseEvent;
 use crate::wire::{ApiError, ChatCompletion, ChatCompletionChunk, ErrorEnvelope, FinishReason, Usage};
@@ -24,11 +25,14 @@ impl StreamItem {
         if data == "[DONE]" {
             return StreamItem::Done;
         }
-        match serde_json::from_str::<ChatCompletionChunk>(data) {
-            // Every chunk field is optional, so an error object also parses as
+        let Ok(value) = json::parse(data) else {
+            return StreamItem::Malformed(data.chars().take(120).collect());
+        };
+        match ChatCompletionChunk::from_json(&value) {
+            // Every chunk field is optional, so an error object also reads as
             // an empty chunk: only an empty one is worth a second look.
             Ok(chunk) if !chunk.choices.is_empty() || chunk.usage.is_some() => StreamItem::Chunk(chunk),
-            parsed => match serde_json::from_str::<ErrorEnvelope>(data) {
+            parsed => match ErrorEnvelope::from_json(&value) {
                 Ok(env) => StreamItem::Error(env.error),
                 Err(_) => match parsed {
                     Ok(chunk) => StreamItem::Chunk(chunk),

@@ -1,15 +1,17 @@
 //! Wire types of the Azure AI Model Inference API (chat completions and `/info`).
 //!
-//! These follow the REST reference: requests are serialised exactly as the
+//! These follow the REST reference: requests are written exactly as the
 //! service documents them (absent options are omitted, never `null`), and
-//! responses are parsed leniently (unknown fields ignored, optional fields
-//! defaulted) so that a newer service version does not break the widget.
+//! responses are read leniently (unknown fields ignored, optional fields
+//! defaulted, `null` as absent) so that a newer service version does not
+//! break the widget. Each type reads itself from a [`Value`] and writes
+//! itself as JSON text ([`crate::json`]); this module is the only place that
+//! knows the names on the wire.
 
-use serde::{Deserialize, Serialize};
+use crate::json::{Fields, FromJson, Map, Number, ObjectWriter, ToJson, Value};
 
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     System,
     User,
@@ -17,8 +19,7 @@ pub enum Role {
 }
 
 /// A message's content: a plain string or a list of typed parts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Content {
     Text(String),
     Parts(Vec<ContentPart>),
@@ -54,38 +55,34 @@ impl Content {
 }
 
 /// One part of a multi-part content.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ContentPart {
     Text { text: String },
     ImageUrl { image_url: ImageUrl },
 }
 
 /// An image reference; for this project always a `data:` URL.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ImageUrl {
     pub url: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 
 /// A message of the conversation as sent to the service.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub role: Role,
     pub content: Content,
 }
 
 /// `response_format` of a request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResponseFormat {
-    #[serde(rename = "type")]
     pub kind: String,
 }
 
 /// `stop`: one string or a list of them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Stop {
     One(String),
     Many(Vec<String>),
@@ -104,43 +101,30 @@ impl Stop {
 ///
 /// Extra parameters (`logprobs`, `n`, …) travel in [`ChatRequest::extra`]
 /// and require the `extra-parameters: pass-through` header.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChatRequest {
     pub messages: Vec<Message>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub temperature: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_p: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<Number>,
+    pub top_p: Option<Number>,
     pub max_tokens: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<Stop>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub presence_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub frequency_penalty: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence_penalty: Option<Number>,
+    pub frequency_penalty: Option<Number>,
     pub response_format: Option<ResponseFormat>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Parameters outside the API's own list, passed through to the model.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub extra: Map,
 }
 
 /// Why generation stopped. Unknown reasons are kept verbatim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FinishReason {
     Stop,
     Length,
     ContentFilter,
     ToolCalls,
-    #[serde(untagged)]
     Other(String),
 }
 
@@ -157,7 +141,7 @@ impl FinishReason {
 }
 
 /// Token accounting of a completion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Usage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
@@ -165,80 +149,64 @@ pub struct Usage {
 }
 
 /// The assistant message of a non-streaming choice.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResponseMessage {
     pub role: Role,
-    #[serde(default)]
     pub content: Option<String>,
-    #[serde(default)]
-    pub tool_calls: Option<serde_json::Value>,
+    pub tool_calls: Option<Value>,
 }
 
 /// One choice of a non-streaming completion.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Choice {
     pub index: u32,
     pub message: ResponseMessage,
-    #[serde(default)]
     pub finish_reason: Option<FinishReason>,
-    #[serde(default)]
-    pub logprobs: Option<serde_json::Value>,
+    pub logprobs: Option<Value>,
 }
 
 /// A non-streaming completion (`object: "chat.completion"`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatCompletion {
     pub id: String,
     pub object: String,
     pub created: u64,
     pub model: String,
     pub choices: Vec<Choice>,
-    #[serde(default)]
     pub usage: Option<Usage>,
 }
 
 /// The incremental part of a streamed choice.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Delta {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
 
 /// One choice of a streamed chunk.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChunkChoice {
     pub index: u32,
-    #[serde(default)]
     pub delta: Delta,
-    #[serde(default)]
     pub finish_reason: Option<FinishReason>,
-    #[serde(default)]
-    pub logprobs: Option<serde_json::Value>,
+    pub logprobs: Option<Value>,
 }
 
 /// A streamed chunk (`object: "chat.completion.chunk"`).
 ///
 /// `choices` may be empty (annotation chunks); never index it unguarded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChatCompletionChunk {
-    #[serde(default)]
     pub id: String,
-    #[serde(default)]
     pub object: String,
-    #[serde(default)]
     pub created: u64,
-    #[serde(default)]
     pub model: String,
-    #[serde(default)]
     pub choices: Vec<ChunkChoice>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
 }
 
 /// `GET /info`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelInfo {
     pub model_name: String,
     pub model_type: String,
@@ -246,22 +214,18 @@ pub struct ModelInfo {
 }
 
 /// The service's error envelope: `{"error": {...}}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ErrorEnvelope {
     pub error: ApiError,
 }
 
 /// The body of an API error.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub message: String,
-    #[serde(rename = "type", default)]
     pub kind: Option<String>,
-    #[serde(default)]
     pub param: Option<String>,
-    #[serde(default)]
     pub code: Option<String>,
-    #[serde(default)]
     pub status: Option<u16>,
 }
 
@@ -280,10 +244,446 @@ impl ErrorEnvelope {
     }
 }
 
+// ---- Reading and writing: the names on the wire ----
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+impl FromJson for Role {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        match String::from_json(value)?.as_str() {
+            "system" => Ok(Role::System),
+            "user" => Ok(Role::User),
+            "assistant" => Ok(Role::Assistant),
+            other => Err(format!("unknown role `{other}`")),
+        }
+    }
+}
+
+impl ToJson for Role {
+    fn write_json(&self, out: &mut String) {
+        self.as_str().write_json(out);
+    }
+}
+
+impl FromJson for Content {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::String(text) => Ok(Content::Text(text.clone())),
+            _ => Vec::from_json(value).map(Content::Parts),
+        }
+    }
+}
+
+impl ToJson for Content {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Content::Text(text) => text.write_json(out),
+            Content::Parts(parts) => parts.write_json(out),
+        }
+    }
+}
+
+impl FromJson for ContentPart {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let fields = Fields::of(value, "content part")?;
+        match fields.required::<String>("type")?.as_str() {
+            "text" => Ok(ContentPart::Text { text: fields.required("text")? }),
+            "image_url" => Ok(ContentPart::ImageUrl { image_url: fields.required("image_url")? }),
+            other => Err(format!("unknown content part type `{other}`")),
+        }
+    }
+}
+
+impl ToJson for ContentPart {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        match self {
+            ContentPart::Text { text } => {
+                object.str("type", "text");
+                object.field("text", text);
+            }
+            ContentPart::ImageUrl { image_url } => {
+                object.str("type", "image_url");
+                object.field("image_url", image_url);
+            }
+        }
+        object.end();
+    }
+}
+
+impl FromJson for ImageUrl {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let fields = Fields::of(value, "image_url")?;
+        Ok(ImageUrl { url: fields.required("url")?, detail: fields.optional("detail")? })
+    }
+}
+
+impl ToJson for ImageUrl {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.field("url", &self.url);
+        object.some("detail", &self.detail);
+        object.end();
+    }
+}
+
+impl FromJson for Message {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let fields = Fields::of(value, "message")?;
+        Ok(Message { role: fields.required("role")?, content: fields.required("content")? })
+    }
+}
+
+impl ToJson for Message {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.field("role", &self.role);
+        object.field("content", &self.content);
+        object.end();
+    }
+}
+
+impl FromJson for ResponseFormat {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        Ok(ResponseFormat { kind: Fields::of(value, "response_format")?.required("type")? })
+    }
+}
+
+impl ToJson for ResponseFormat {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.field("type", &self.kind);
+        object.end();
+    }
+}
+
+impl FromJson for Stop {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        match value {
+            Value::String(s) => Ok(Stop::One(s.clone())),
+            _ => Vec::from_json(value).map(Stop::Many),
+        }
+    }
+}
+
+impl ToJson for Stop {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Stop::One(s) => s.write_json(out),
+            Stop::Many(list) => list.write_json(out),
+        }
+    }
+}
+
+/// The request members the API itself defines; any other is an extra.
+const REQUEST_FIELDS: [&str; 11] = [
+    "messages",
+    "stream",
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "response_format",
+    "seed",
+    "model",
+];
+
+impl FromJson for ChatRequest {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let f = Fields::of(value, "request")?;
+        Ok(ChatRequest {
+            messages: f.required("messages")?,
+            stream: f.optional("stream")?,
+            temperature: f.optional("temperature")?,
+            top_p: f.optional("top_p")?,
+            max_tokens: f.optional("max_tokens")?,
+            stop: f.optional("stop")?,
+            presence_penalty: f.optional("presence_penalty")?,
+            frequency_penalty: f.optional("frequency_penalty")?,
+            response_format: f.optional("response_format")?,
+            seed: f.optional("seed")?,
+            model: f.optional("model")?,
+            extra: f.others(&REQUEST_FIELDS),
+        })
+    }
+}
+
+impl ToJson for ChatRequest {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.field("messages", &self.messages);
+        object.some("stream", &self.stream);
+        object.some("temperature", &self.temperature);
+        object.some("top_p", &self.top_p);
+        object.some("max_tokens", &self.max_tokens);
+        object.some("stop", &self.stop);
+        object.some("presence_penalty", &self.presence_penalty);
+        object.some("frequency_penalty", &self.frequency_penalty);
+        object.some("response_format", &self.response_format);
+        object.some("seed", &self.seed);
+        object.some("model", &self.model);
+        for (name, value) in self.extra.iter().filter(|(name, _)| !REQUEST_FIELDS.contains(name)) {
+            value.write(object.member(name));
+        }
+        object.end();
+    }
+}
+
+impl FromJson for FinishReason {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        Ok(match String::from_json(value)?.as_str() {
+            "stop" => FinishReason::Stop,
+            "length" => FinishReason::Length,
+            "content_filter" => FinishReason::ContentFilter,
+            "tool_calls" => FinishReason::ToolCalls,
+            other => FinishReason::Other(other.to_owned()),
+        })
+    }
+}
+
+impl ToJson for FinishReason {
+    fn write_json(&self, out: &mut String) {
+        self.as_str().write_json(out);
+    }
+}
+
+impl FromJson for Usage {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let f = Fields::of(value, "usage")?;
+        Ok(Usage {
+            prompt_tokens: f.required("prompt_tokens")?,
+            completion_tokens: f.required("completion_tokens")?,
+            total_tokens: f.required("total_tokens")?,
+        })
+    }
+}
+
+impl ToJson for Usage {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.field("prompt_tokens", &self.prompt_tokens);
+        object.field("completion_tokens", &self.completion_tokens);
+        object.field("total_tokens", &self.total_tokens);
+        object.end();
+    }
+}
+
+impl FromJson for ResponseMessage {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let f = Fields::of(value, "message")?;
+        Ok(ResponseMessage {
+            role: f.required("role")?,
+            content: f.optional("content")?,
+            tool_calls: f.optional("tool_calls")?,
+        })
+    }
+}
+
+impl ToJson for ResponseMessage {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.field("role", &self.role);
+        object.field("content", &self.content);
+        object.field("tool_calls", &self.tool_calls);
+        object.end();
+    }
+}
+
+impl FromJson for Choice {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let f = Fields::of(value, "choice")?;
+        Ok(Choice {
+            index: f.required("index")?,
+            message: f.required("message")?,
+            finish_reason: f.optional("finish_reason")?,
+            logprobs: f.optional("logprobs")?,
+        })
+    }
+}
+
+impl ToJson for Choice {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.field("index", &self.index);
+        object.field("message", &self.message);
+        object.field("finish_reason", &self.finish_reason);
+        object.field("logprobs", &self.logprobs);
+        object.end();
+    }
+}
+
+impl FromJson for ChatCompletion {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let f = Fields::of(value, "completion")?;
+        Ok(ChatCompletion {
+            id: f.required("id")?,
+            object: f.required("object")?,
+            created: f.required("created")?,
+            model: f.required("model")?,
+            choices: f.required("choices")?,
+            usage: f.optional("usage")?,
+        })
+    }
+}
+
+impl ToJson for ChatCompletion {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.field("id", &self.id);
+        object.field("object", &self.object);
+        object.field("created", &self.created);
+        object.field("model", &self.model);
+        object.field("choices", &self.choices);
+        object.field("usage", &self.usage);
+        object.end();
+    }
+}
+
+impl FromJson for Delta {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let f = Fields::of(value, "delta")?;
+        Ok(Delta { role: f.optional("role")?, content: f.optional("content")? })
+    }
+}
+
+impl ToJson for Delta {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.some("role", &self.role);
+        object.some("content", &self.content);
+        object.end();
+    }
+}
+
+impl FromJson for ChunkChoice {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let f = Fields::of(value, "choice")?;
+        Ok(ChunkChoice {
+            index: f.required("index")?,
+            delta: f.or_default("delta")?,
+            finish_reason: f.optional("finish_reason")?,
+            logprobs: f.optional("logprobs")?,
+        })
+    }
+}
+
+impl ToJson for ChunkChoice {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.field("index", &self.index);
+        object.field("delta", &self.delta);
+        object.field("finish_reason", &self.finish_reason);
+        object.field("logprobs", &self.logprobs);
+        object.end();
+    }
+}
+
+impl FromJson for ChatCompletionChunk {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let f = Fields::of(value, "chunk")?;
+        Ok(ChatCompletionChunk {
+            id: f.or_default("id")?,
+            object: f.or_default("object")?,
+            created: f.or_default("created")?,
+            model: f.or_default("model")?,
+            choices: f.or_default("choices")?,
+            usage: f.optional("usage")?,
+        })
+    }
+}
+
+impl ToJson for ChatCompletionChunk {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.field("id", &self.id);
+        object.field("object", &self.object);
+        object.field("created", &self.created);
+        object.field("model", &self.model);
+        object.field("choices", &self.choices);
+        object.some("usage", &self.usage);
+        object.end();
+    }
+}
+
+impl FromJson for ModelInfo {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let f = Fields::of(value, "model information")?;
+        Ok(ModelInfo {
+            model_name: f.required("model_name")?,
+            model_type: f.required("model_type")?,
+            model_provider_name: f.required("model_provider_name")?,
+        })
+    }
+}
+
+impl ToJson for ModelInfo {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.field("model_name", &self.model_name);
+        object.field("model_type", &self.model_type);
+        object.field("model_provider_name", &self.model_provider_name);
+        object.end();
+    }
+}
+
+impl FromJson for ErrorEnvelope {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        Ok(ErrorEnvelope { error: Fields::of(value, "error envelope")?.required("error")? })
+    }
+}
+
+impl ToJson for ErrorEnvelope {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.field("error", &self.error);
+        object.end();
+    }
+}
+
+impl FromJson for ApiError {
+    fn from_json(value: &Value) -> Result<Self, String> {
+        let f = Fields::of(value, "error")?;
+        Ok(ApiError {
+            message: f.required("message")?,
+            kind: f.optional("type")?,
+            param: f.optional("param")?,
+            code: f.optional("code")?,
+            status: f.optional("status")?,
+        })
+    }
+}
+
+impl ToJson for ApiError {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::new(out);
+        object.field("message", &self.message);
+        object.field("type", &self.kind);
+        object.field("param", &self.param);
+        object.field("code", &self.code);
+        object.field("status", &self.status);
+        object.end();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// What serde_json reads from a type's JSON text.
+    fn written(value: &impl ToJson) -> serde_json::Value {
+        serde_json::from_str(&value.to_json()).unwrap()
+    }
 
     #[test]
     fn request_serialises_exactly_as_documented() {
@@ -301,12 +701,12 @@ mod tests {
                 },
             ],
             stream: Some(true),
-            temperature: Some(0.0),
+            temperature: Number::from_decimal("0.5"),
             max_tokens: Some(2048),
             ..Default::default()
         };
         assert_eq!(
-            serde_json::to_value(&req).unwrap(),
+            written(&req),
             json!({
                 "messages": [
                     {"role": "system", "content": "You are a helpful assistant."},
@@ -316,7 +716,7 @@ mod tests {
                     ]}
                 ],
                 "stream": true,
-                "temperature": 0.0,
+                "temperature": 0.5,
                 "max_tokens": 2048
             })
         );
@@ -325,11 +725,15 @@ mod tests {
     #[test]
     fn extras_are_flattened_into_the_body() {
         let mut req = ChatRequest::default();
-        req.extra.insert("logprobs".into(), json!(true));
-        let v = serde_json::to_value(&req).unwrap();
-        assert_eq!(v, json!({"messages": [], "logprobs": true}));
-        let back: ChatRequest = serde_json::from_value(v).unwrap();
-        assert_eq!(back.extra.get("logprobs"), Some(&json!(true)));
+        req.extra.insert("logprobs", Value::Bool(true));
+        // A member the API defines is never written twice.
+        req.extra.insert("stream", Value::Bool(false));
+        req.stream = Some(true);
+        assert_eq!(req.to_json(), r#"{"messages":[],"stream":true,"logprobs":true}"#);
+        let back = ChatRequest::from_json_str(&req.to_json()).unwrap();
+        assert_eq!(back.extra.get("logprobs"), Some(&Value::Bool(true)));
+        assert_eq!(back.extra.len(), 1);
+        assert_eq!(back.stream, Some(true));
     }
 
     #[test]
@@ -338,7 +742,7 @@ mod tests {
             "model":"Phi-3.5-vision-Instruct","choices":[{"index":0,"message":{"role":"assistant",
             "content":"As of now…","tool_calls":null},"finish_reason":"stop","logprobs":null}],
             "usage":{"prompt_tokens":2380,"completion_tokens":126,"total_tokens":2506}}"#;
-        let c: ChatCompletion = serde_json::from_str(body).unwrap();
+        let c = ChatCompletion::from_json_str(body).unwrap();
         assert_eq!(c.choices[0].finish_reason, Some(FinishReason::Stop));
         assert_eq!(c.choices[0].message.content.as_deref(), Some("As of now…"));
         assert_eq!(c.usage.unwrap().total_tokens, 2506);
@@ -346,19 +750,19 @@ mod tests {
 
     #[test]
     fn parses_chunks_including_empty_choices_and_unknown_reasons() {
-        let first: ChatCompletionChunk = serde_json::from_str(
+        let first = ChatCompletionChunk::from_json_str(
             r#"{"id":"x","object":"chat.completion.chunk","created":1,"model":"m",
             "choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null,"logprobs":null}]}"#,
         )
         .unwrap();
         assert_eq!(first.choices[0].delta.role, Some(Role::Assistant));
-        let annotation: ChatCompletionChunk = serde_json::from_str(
+        let annotation = ChatCompletionChunk::from_json_str(
             r#"{"id":"","object":"","created":0,"model":"","choices":[],"prompt_filter_results":[]}"#,
         )
         .unwrap();
         assert!(annotation.choices.is_empty());
-        let odd: ChatCompletionChunk =
-            serde_json::from_str(r#"{"choices":[{"index":0,"delta":{},"finish_reason":"eos"}]}"#).unwrap();
+        let odd = ChatCompletionChunk::from_json_str(r#"{"choices":[{"index":0,"delta":{},"finish_reason":"eos"}]}"#)
+            .unwrap();
         assert_eq!(odd.choices[0].finish_reason, Some(FinishReason::Other("eos".into())));
         assert_eq!(odd.choices[0].finish_reason.as_ref().unwrap().as_str(), "eos");
     }
@@ -366,11 +770,89 @@ mod tests {
     #[test]
     fn parses_the_documented_content_filter_error() {
         let body = r#"{"error":{"message":"The response was filtered due to the prompt triggering Microsoft's content management policy. Please modify your prompt and retry.","type":null,"param":"prompt","code":"content_filter","status":400}}"#;
-        let e: ErrorEnvelope = serde_json::from_str(body).unwrap();
+        let e = ErrorEnvelope::from_json_str(body).unwrap();
         assert_eq!(e.error.code.as_deref(), Some("content_filter"));
         assert_eq!(e.error.param.as_deref(), Some("prompt"));
         assert_eq!(e.error.status, Some(400));
-        assert_eq!(serde_json::from_str::<serde_json::Value>(body).unwrap()["error"]["type"], json!(null));
+        assert_eq!(written(&e), serde_json::from_str::<serde_json::Value>(body).unwrap());
+    }
+
+    #[test]
+    fn every_type_reads_back_what_it_writes() {
+        fn round_trip<T: FromJson + ToJson + PartialEq + std::fmt::Debug>(value: T) {
+            assert_eq!(T::from_json_str(&value.to_json()).unwrap(), value);
+        }
+        let usage = Usage { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 };
+        let logprobs = crate::json::parse(r#"{"content":[{"token":"a","logprob":-0.5,"top_logprobs":[]}]}"#).unwrap();
+        round_trip(ChatRequest {
+            messages: vec![Message {
+                role: Role::User,
+                content: Content::Parts(vec![
+                    ContentPart::Text { text: "é \"q\" \n".into() },
+                    ContentPart::ImageUrl {
+                        image_url: ImageUrl { url: "data:,x".into(), detail: Some("high".into()) },
+                    },
+                ]),
+            }],
+            stream: Some(false),
+            temperature: Number::from_decimal("0.25"),
+            top_p: Number::from_decimal("1"),
+            max_tokens: Some(7),
+            stop: Some(Stop::One("END".into())),
+            presence_penalty: Number::from_decimal("-1.5"),
+            frequency_penalty: Number::from_decimal("2"),
+            response_format: Some(ResponseFormat { kind: "text".into() }),
+            seed: Some(-42),
+            model: Some("m".into()),
+            extra: crate::json::parse(r#"{"n":2,"logit_bias":{"1":-100}}"#).unwrap().as_object().unwrap().clone(),
+        });
+        round_trip(ChatCompletion {
+            id: "c".into(),
+            object: "chat.completion".into(),
+            created: 1,
+            model: "m".into(),
+            choices: vec![Choice {
+                index: 0,
+                message: ResponseMessage { role: Role::Assistant, content: Some("hi".into()), tool_calls: None },
+                finish_reason: Some(FinishReason::Other("eos".into())),
+                logprobs: Some(logprobs.clone()),
+            }],
+            usage: Some(usage),
+        });
+        round_trip(ChatCompletionChunk {
+            id: "c".into(),
+            object: "chat.completion.chunk".into(),
+            created: 2,
+            model: "m".into(),
+            choices: vec![ChunkChoice {
+                index: 1,
+                delta: Delta { role: None, content: Some("x".into()) },
+                finish_reason: Some(FinishReason::Length),
+                logprobs: Some(logprobs),
+            }],
+            usage: Some(usage),
+        });
+        round_trip(ModelInfo { model_name: "a".into(), model_type: "b".into(), model_provider_name: "c".into() });
+        round_trip(ErrorEnvelope::new(429, "rate_limit", Some("p"), "slow down"));
+    }
+
+    #[test]
+    fn shapes_that_do_not_fit_are_refused_with_the_reason() {
+        let refused = |text: &str| ChatCompletionChunk::from_json_str(text).unwrap_err();
+        assert_eq!(refused("[]"), "expected an object (chunk), found an array");
+        assert_eq!(refused(r#"{"choices":[{"delta":{}}]}"#), "`choices`: [0]: missing field `index`");
+        assert_eq!(
+            refused(r#"{"choices":[{"index":"0"}]}"#),
+            "`choices`: [0]: `index`: expected a whole number, found a string"
+        );
+        assert_eq!(
+            refused(r#"{"choices":[{"index":0,"delta":{"role":"robot"}}]}"#),
+            "`choices`: [0]: `delta`: `role`: unknown role `robot`"
+        );
+        assert_eq!(refused("{"), "EOF while parsing an object at line 1 column 2");
+        assert!(ChatRequest::from_json_str(r#"{"messages":[{"role":"user","content":[{"type":"audio"}]}]}"#)
+            .unwrap_err()
+            .contains("unknown content part type `audio`"));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use base64::Engine;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use vision_chat_protocol::image::{inspect, split_data_url};
+use vision_chat_protocol::json::{FromJson, ToJson};
 use vision_chat_protocol::request::image_count;
 use vision_chat_protocol::tokens::{estimate_text_tokens, group_digits, phi35_image_tokens};
 use vision_chat_protocol::wire::{
@@ -25,7 +26,7 @@ use vision_chat_protocol::wire::{
     ResponseMessage, Role, Usage,
 };
 
-use crate::api_error::api_error;
+use crate::api_error::{api_error, json_response};
 use crate::config::DemoConfig;
 
 /// The model name the demo reports.
@@ -42,7 +43,7 @@ pub fn model_info() -> ModelInfo {
 
 /// `POST /chat/completions` of the demo endpoint.
 pub fn chat_completions(config: &DemoConfig, headers: &HeaderMap, body: &[u8]) -> Response {
-    let request: ChatRequest = match serde_json::from_slice(body) {
+    let request = match std::str::from_utf8(body).map_err(|e| e.to_string()).and_then(ChatRequest::from_json_str) {
         Ok(r) => r,
         Err(e) => {
             return api_error(
@@ -60,7 +61,7 @@ pub fn chat_completions(config: &DemoConfig, headers: &HeaderMap, body: &[u8]) -
     if request.stream == Some(true) {
         reply.stream(config)
     } else {
-        axum::Json(reply.completion()).into_response()
+        json_response(StatusCode::OK, &reply.completion())
     }
 }
 
@@ -111,7 +112,7 @@ impl Reply {
         }
         let extra_mode = headers.get("extra-parameters").and_then(|v| v.to_str().ok()).unwrap_or("error");
         if !request.extra.is_empty() && extra_mode != "pass-through" && extra_mode != "drop" {
-            let names: Vec<&str> = request.extra.keys().map(String::as_str).collect();
+            let names: Vec<&str> = request.extra.iter().map(|(name, _)| name).collect();
             return Err(Box::new(api_error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "extra_parameters_not_allowed",
@@ -181,8 +182,7 @@ impl Reply {
             choices: vec![ChunkChoice { index: 0, delta, finish_reason, logprobs: None }],
             usage,
         };
-        let json = serde_json::to_string(&chunk).unwrap_or_default();
-        Bytes::from(format!("data: {json}\n\n"))
+        Bytes::from(format!("data: {}\n\n", chunk.to_json()))
     }
 
     /// The SSE frames: role first, one per piece, then the finish with usage, then `[DONE]`.
@@ -285,10 +285,10 @@ fn describe(request: &ChatRequest, image: Option<&SeenImage>, extra_mode: &str) 
         },
     ));
     let mut params = Vec::new();
-    if let Some(v) = request.temperature {
+    if let Some(v) = &request.temperature {
         params.push(format!("temperature {v}"));
     }
-    if let Some(v) = request.top_p {
+    if let Some(v) = &request.top_p {
         params.push(format!("top_p {v}"));
     }
     if let Some(v) = request.max_tokens {
@@ -297,10 +297,10 @@ fn describe(request: &ChatRequest, image: Option<&SeenImage>, extra_mode: &str) 
     if let Some(v) = &request.stop {
         params.push(format!("stop {:?}", v.sequences()));
     }
-    if let Some(v) = request.presence_penalty {
+    if let Some(v) = &request.presence_penalty {
         params.push(format!("presence_penalty {v}"));
     }
-    if let Some(v) = request.frequency_penalty {
+    if let Some(v) = &request.frequency_penalty {
         params.push(format!("frequency_penalty {v}"));
     }
     if let Some(v) = &request.response_format {
@@ -309,7 +309,7 @@ fn describe(request: &ChatRequest, image: Option<&SeenImage>, extra_mode: &str) 
     params.push(format!("stream {}", request.stream == Some(true)));
     rows.push(("Parameters", params.join(", ")));
     if !request.extra.is_empty() {
-        let names: Vec<&str> = request.extra.keys().map(String::as_str).collect();
+        let names: Vec<&str> = request.extra.iter().map(|(name, _)| name).collect();
         rows.push(("Extra parameters", format!("{extra_mode}: {}", names.join(", "))));
     }
 

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use bytes::Bytes;
@@ -133,7 +133,7 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
 async fn info(State(state): State<Arc<AppState>>) -> Response {
     match &state.upstream {
         Some(client) => client.info().await,
-        None => axum::Json(demo::model_info()).into_response(),
+        None => api_error::json_response(axum::http::StatusCode::OK, &demo::model_info()),
     }
 }
 

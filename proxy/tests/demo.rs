@@ -8,6 +8,7 @@ use base64::Engine;
 use common::{client, spawn_proxy};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
+use vision_chat_protocol::json::{FromJson, ToJson};
 use vision_chat_protocol::sse::SseParser;
 use vision_chat_protocol::stream::{Answer, Ending, StreamItem};
 use vision_chat_protocol::tokens::phi35_image_tokens;
@@ -44,7 +45,7 @@ async fn streamed_and_plain_answers_agree() {
         {"role": "user", "content": "What does the chart show?"}
     ]);
     let plain: ChatCompletion =
-        post(proxy, json!({"messages": messages, "temperature": 0.2}), None).await.json().await.unwrap();
+        completion(post(proxy, json!({"messages": messages, "temperature": 0.2}), None).await).await;
     assert_eq!(plain.object, "chat.completion");
     assert_eq!(plain.choices[0].finish_reason, Some(FinishReason::Stop));
     let text = plain.choices[0].message.content.clone().unwrap();
@@ -65,7 +66,8 @@ async fn streamed_and_plain_answers_agree() {
     let items: Vec<StreamItem> = events.iter().map(StreamItem::from_event).collect();
     let StreamItem::Chunk(first) = &items[0] else { panic!("first item {:?}", items[0]) };
     assert_eq!(first.object, "chat.completion.chunk");
-    assert_eq!(serde_json::to_value(&first.choices[0].delta).unwrap(), json!({"role": "assistant", "content": ""}));
+    let delta: Value = serde_json::from_str(&first.choices[0].delta.to_json()).unwrap();
+    assert_eq!(delta, json!({"role": "assistant", "content": ""}));
     let StreamItem::Chunk(last) = &items[items.len() - 2] else { panic!() };
     assert_eq!(last.choices[0].finish_reason, Some(FinishReason::Stop));
     assert_eq!(last.usage, Some(usage), "same request, same usage");
@@ -83,28 +85,28 @@ async fn streamed_and_plain_answers_agree() {
 #[tokio::test]
 async fn image_is_described_from_its_bytes_and_costed() {
     let proxy = spawn_proxy(None, Duration::ZERO).await;
-    let text_only: ChatCompletion = post(
-        proxy,
-        json!({"messages": [{"role": "user", "content": [{"type": "text", "text": "Which region grew?"}]}]}),
-        None,
+    let text_only: ChatCompletion = completion(
+        post(
+            proxy,
+            json!({"messages": [{"role": "user", "content": [{"type": "text", "text": "Which region grew?"}]}]}),
+            None,
+        )
+        .await,
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     // Declared as JPEG, but the bytes are PNG: the demo says so.
-    let with_image: ChatCompletion = post(
-        proxy,
-        json!({"messages": [{"role": "user", "content": [
-            {"type": "text", "text": "Which region grew?"},
-            {"type": "image_url", "image_url": {"url": data_url("image/jpeg", "revenue-by-region.png")}}
-        ]}]}),
-        None,
+    let with_image: ChatCompletion = completion(
+        post(
+            proxy,
+            json!({"messages": [{"role": "user", "content": [
+                {"type": "text", "text": "Which region grew?"},
+                {"type": "image_url", "image_url": {"url": data_url("image/jpeg", "revenue-by-region.png")}}
+            ]}]}),
+            None,
+        )
+        .await,
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     let text = with_image.choices[0].message.content.clone().unwrap();
     let cost = phi35_image_tokens(990, 550);
     assert!(text.contains("| Image | PNG, 990 × 550 pixels, 59,618 bytes;"), "{text}");
@@ -174,19 +176,13 @@ async fn the_api_rules_are_enforced_with_api_shaped_errors() {
 async fn max_tokens_and_stop_end_the_reply() {
     let proxy = spawn_proxy(None, Duration::ZERO).await;
     let c: ChatCompletion =
-        post(proxy, json!({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}), None)
-            .await
-            .json()
-            .await
-            .unwrap();
+        completion(post(proxy, json!({"messages": [{"role": "user", "content": "hi"}], "max_tokens": 5}), None).await)
+            .await;
     assert_eq!(c.choices[0].finish_reason, Some(FinishReason::Length));
     assert_eq!(c.usage.unwrap().completion_tokens, 5);
     let c: ChatCompletion =
-        post(proxy, json!({"messages": [{"role": "user", "content": "hi"}], "stop": ["demo"]}), None)
-            .await
-            .json()
-            .await
-            .unwrap();
+        completion(post(proxy, json!({"messages": [{"role": "user", "content": "hi"}], "stop": ["demo"]}), None).await)
+            .await;
     assert_eq!(c.choices[0].finish_reason, Some(FinishReason::Stop));
     assert_eq!(c.choices[0].message.content.as_deref(), Some("This is the **vision-chat "));
 }
@@ -208,4 +204,9 @@ async fn streams_at_the_configured_pace() {
     let total = started.elapsed();
     assert!(chunks > 10, "arrives in many reads, got {chunks}");
     assert!(total > first_at.unwrap() + Duration::from_millis(500), "paced: {first_at:?} .. {total:?}");
+}
+
+/// A non-streaming answer, read by the protocol crate.
+async fn completion(response: reqwest::Response) -> ChatCompletion {
+    ChatCompletion::from_json_str(&response.text().await.unwrap()).unwrap()
 }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use vision_chat_protocol::error::{ErrorKind, Explained};
+use vision_chat_protocol::json::{FromJson, ToJson};
 use vision_chat_protocol::request::{build_request, RequestOptions};
 use vision_chat_protocol::stream::ChoiceText;
 use vision_chat_protocol::wire::{Role, Usage};
@@ -25,7 +26,7 @@ const SETTINGS_KEY: &str = "vision-chat:settings";
 fn load_settings() -> Settings {
     local_storage()
         .and_then(|s| s.get_item(SETTINGS_KEY).ok()?)
-        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .and_then(|raw| Settings::from_json_str(&raw).ok())
         .unwrap_or_default()
 }
 
@@ -39,7 +40,7 @@ const KEY_KEY: &str = "vision-chat:key";
 fn load_connection() -> (Connection, Option<String>) {
     let connection: Connection = local_storage()
         .and_then(|s| s.get_item(CONNECTION_KEY).ok()?)
-        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .and_then(|raw| Connection::from_json_str(&raw).ok())
         .unwrap_or_default();
     let key = session_storage()
         .and_then(|s| s.get_item(KEY_KEY).ok()?)
@@ -50,8 +51,8 @@ fn load_connection() -> (Connection, Option<String>) {
 /// Keeps the connection choices in local storage, and the key in session
 /// storage — or, only when the person opted in, in local storage.
 fn store_connection(connection: &Connection, key: Option<&str>) {
-    if let (Some(storage), Ok(raw)) = (local_storage(), serde_json::to_string(connection)) {
-        let _ = storage.set_item(CONNECTION_KEY, &raw);
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(CONNECTION_KEY, &connection.to_json());
     }
     for storage in [session_storage(), local_storage()].into_iter().flatten() {
         let _ = storage.remove_item(KEY_KEY);
@@ -65,11 +66,11 @@ fn store_connection(connection: &Connection, key: Option<&str>) {
 }
 
 fn store_settings(settings: &Settings) {
-    if let (Some(storage), Ok(raw)) = (local_storage(), serde_json::to_string(settings)) {
+    if let Some(storage) = local_storage() {
         let _ = if settings.is_default() {
             storage.remove_item(SETTINGS_KEY)
         } else {
-            storage.set_item(SETTINGS_KEY, &raw)
+            storage.set_item(SETTINGS_KEY, &settings.to_json())
         };
     }
 }
@@ -579,7 +580,7 @@ impl Chat {
                     let reason = streamed.answer.choice(0).and_then(|c| c.finish_reason.as_ref());
                     let state = final_state(&streamed.ending, stopped, reason);
                     let detail = MessageDetail::new(answer.text.get_untracked(), &state, streamed.answer.usage);
-                    event = Some(("vision-chat:message", serde_json::to_string(&detail)));
+                    event = Some(("vision-chat:message", detail.to_json()));
                     answer.state.set(state);
                     answer.usage.set(streamed.answer.usage);
                     let more = streamed.answer.choices.len() > 1
@@ -608,14 +609,14 @@ impl Chat {
                         let notice = chat.notice(&explained);
                         let detail = ErrorDetail::new(&explained, &notice);
                         chat.push_error(&explained, notice, None);
-                        event = Some(("vision-chat:error", serde_json::to_string(&detail)));
+                        event = Some(("vision-chat:error", detail.to_json()));
                     }
                 }
             }
             chat.abort.set_value(None);
             chat.busy.set(false);
             // Last, so that a host reacting to the event can send again.
-            if let Some((name, Ok(detail))) = event {
+            if let Some((name, detail)) = event {
                 chat.host.emit(name, &detail);
             }
         });
