@@ -61,8 +61,10 @@ impl Settings {
                 None
             }
             other => {
-                problems
-                    .push(Problem { field: "response_format", message: format!("unknown response format {other:?}") });
+                problems.push(Problem {
+                    field: "response_format",
+                    message: format!("unknown response format {}", json::quoted(other)),
+                });
                 None
             }
         };
@@ -155,7 +157,7 @@ fn logit_bias(raw: &str) -> Result<Option<Value>, String> {
     let map = value.as_object().ok_or("logit_bias must be a JSON object of token id to bias")?;
     for (token, bias) in map.iter() {
         if token.parse::<u64>().is_err() {
-            return Err(format!("logit_bias keys are token ids (whole numbers); {token:?} is not one"));
+            return Err(format!("logit_bias keys are token ids (whole numbers); {} is not one", json::quoted(token)));
         }
         match bias.as_f64() {
             Some(b) if (-100.0..=100.0).contains(&b) => {}

@@ -574,6 +574,14 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// `s` quoted and escaped as a JSON string: how a token or a typed value is
+/// shown in a message, whitespace and quotes visible.
+pub fn quoted(s: &str) -> String {
+    let mut out = String::new();
+    write_str(&mut out, s);
+    out
+}
+
 /// Appends `s` as a JSON string: quoted, with `"`, `\` and control
 /// characters escaped (everything else as it is).
 pub fn write_str(out: &mut String, s: &str) {

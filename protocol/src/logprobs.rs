@@ -2,7 +2,7 @@
 //! `choices[i].logprobs.content[]`: each token with its log probability and
 //! its most likely alternatives.
 
-use crate::json::Value;
+use crate::json::{quoted, Value};
 
 /// One generated token.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,9 +40,9 @@ impl TokenLogprob {
     /// "Tuesday 93.1% · Monday 4.2% · …" — the alternatives, for a tooltip.
     pub fn alternatives(&self) -> String {
         let list: Vec<String> = if self.top.is_empty() {
-            vec![format!("{:?} {}", self.token, percent(self.logprob))]
+            vec![format!("{} {}", quoted(&self.token), percent(self.logprob))]
         } else {
-            self.top.iter().map(|(t, lp)| format!("{t:?} {}", percent(*lp))).collect()
+            self.top.iter().map(|(t, lp)| format!("{} {}", quoted(t), percent(*lp))).collect()
         };
         list.join(" · ")
     }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::chat::AttachNote;
-use super::Chat;
+use super::{shown_or, Chat};
 use crate::conversation::enter_sends;
 
 #[component]
@@ -92,18 +92,19 @@ pub fn Composer() -> impl IntoView {
                     on:paste=on_paste
                 ></textarea>
                 <div class="vc-actions">
-                    <Show
-                        when=move || chat.busy.get()
-                        fallback=move || view! {
+                    {shown_or(
+                        Signal::derive(move || chat.busy.get()),
+                        ViewFn::from(move || view! {
+                            <button type="button" class="vc-button" part="stop" data-testid="stop" on:click=move |_| chat.stop()>
+                                {t.stop}
+                            </button>
+                        }),
+                        ViewFn::from(move || view! {
                             <button type="submit" class="vc-button vc-primary" part="send" data-testid="send" disabled=move || !chat.can_send()>
                                 {t.send}
                             </button>
-                        }
-                    >
-                        <button type="button" class="vc-button" part="stop" data-testid="stop" on:click=move |_| chat.stop()>
-                            {t.stop}
-                        </button>
-                    </Show>
+                        }),
+                    )}
                 </div>
             </div>
         </form>

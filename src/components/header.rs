@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{Chat, ClosePanel};
+use super::{shown, Chat, ClosePanel};
 use crate::api;
 use crate::host::Mode;
 
@@ -42,9 +42,7 @@ pub fn Header() -> impl IntoView {
                 <span class="vc-provider" data-testid="model-details">
                     {format!("{} · {}", info.model_type, info.model_provider_name)}
                 </span>
-                <Show when=move || demo>
-                    <span class="vc-badge" title=t.demo_badge_note>{t.demo_badge}</span>
-                </Show>
+                {demo.then(|| view! { <span class="vc-badge" title=t.demo_badge_note>{t.demo_badge}</span> })}
             }
             .into_any()
         }
@@ -79,7 +77,7 @@ pub fn Header() -> impl IntoView {
             >
                 {move || if chat.settings.with(|s| s.is_default()) { t.settings } else { t.settings_changed }}
             </button>
-            <Show when=move || host.mode.get() == Mode::Launcher>
+            {shown(Signal::derive(move || host.mode.get() == Mode::Launcher), ViewFn::from(move || view! {
                 <button
                     type="button"
                     class="vc-button vc-header-button"
@@ -89,7 +87,7 @@ pub fn Header() -> impl IntoView {
                 >
                     <span aria-hidden="true">"×"</span>
                 </button>
-            </Show>
+            }))}
         </header>
     }
 }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use vision_chat_protocol::wire::{Role, Usage};
 
 use super::chat::{Chat, Entry, EntryBody, ErrorEntry, MessageEntry};
+use super::{shown, shown_or};
 use crate::attachment::Attachment;
 use crate::conversation::{countdown_text, MessageState};
 use crate::markdown::{FrameBudget, RenderQueue, StreamRenderer, Update as RenderUpdate};
@@ -48,9 +49,10 @@ pub fn MessageList() -> impl IntoView {
     });
     view! {
         <div class="vc-log" part="log" role="log" aria-live="polite" aria-label=t.conversation node_ref=log on:scroll=on_scroll>
-            <Show when=move || chat.entries.with(Vec::is_empty)>
-                <p class="vc-empty">{t.empty}</p>
-            </Show>
+            {shown(
+                Signal::derive(move || chat.entries.with(Vec::is_empty)),
+                ViewFn::from(move || view! { <p class="vc-empty">{t.empty}</p> }),
+            )}
             <For each=move || chat.entries.get() key=|entry: &Entry| entry.id let:entry>
                 {match entry.body {
                     EntryBody::Message(m) => view! { <Message id=entry.id entry=m /> }.into_any(),
@@ -85,21 +87,19 @@ fn Message(id: u64, entry: MessageEntry) -> impl IntoView {
             {if entry.role == Role::Assistant {
                 view! { <AnswerBody entry /> }.into_any()
             } else {
-                view! {
-                    <Show
-                        when=move || chat.editing.get() == Some(id)
-                        fallback=move || view! {
-                            <div class="vc-content vc-plain" data-testid="message-content">{move || entry.text.get()}</div>
-                        }
-                    >
-                        <EditBox id entry />
-                    </Show>
-                }
+                shown_or(
+                    Signal::derive(move || chat.editing.get() == Some(id)),
+                    ViewFn::from(move || view! { <EditBox id entry /> }),
+                    ViewFn::from(move || view! {
+                        <div class="vc-content vc-plain" data-testid="message-content">{move || entry.text.get()}</div>
+                    }),
+                )
                 .into_any()
             }}
-            <Show when=waiting>
-                <span class="vc-typing" aria-label=t.on_its_way>"…"</span>
-            </Show>
+            {shown(
+                Signal::derive(waiting),
+                ViewFn::from(move || view! { <span class="vc-typing" aria-label=t.on_its_way>"…"</span> }),
+            )}
             {move || state.with(|s| s.note(t)).map(|note| view! { <p class="vc-note">{note}</p> })}
             // The usage line closes the answer once all of it is on screen.
             {move || entry.usage.get().filter(|_| !entry.rendering.get()).map(|usage| view! { <UsageLine usage /> })}
@@ -121,7 +121,7 @@ fn MessageActions(id: u64, entry: MessageEntry) -> impl IntoView {
     let copied = RwSignal::new(false);
     view! {
         <div class="vc-message-actions">
-            <Show when=idle>
+            {shown(Signal::derive(idle), ViewFn::from(move || view! {
                 <button
                     type="button"
                     class="vc-md-action"
@@ -143,12 +143,15 @@ fn MessageActions(id: u64, entry: MessageEntry) -> impl IntoView {
                         {t.edit}
                     </button>
                 })}
-                <Show when=move || entry.role == Role::Assistant && is_last()>
-                    <button type="button" class="vc-md-action" data-testid="regenerate" on:click=move |_| chat.regenerate()>
-                        {move || if entry.state.with(|s| matches!(s, MessageState::Interrupted(_))) { t.retry } else { t.regenerate }}
-                    </button>
-                </Show>
-            </Show>
+                {shown(
+                    Signal::derive(move || entry.role == Role::Assistant && is_last()),
+                    ViewFn::from(move || view! {
+                        <button type="button" class="vc-md-action" data-testid="regenerate" on:click=move |_| chat.regenerate()>
+                            {move || if entry.state.with(|s| matches!(s, MessageState::Interrupted(_))) { t.retry } else { t.regenerate }}
+                        </button>
+                    }),
+                )}
+            }))}
         </div>
     }
 }
@@ -223,10 +226,11 @@ fn AnswerBody(entry: MessageEntry) -> impl IntoView {
         <div hidden=move || show_tokens.get() || selected.get() != 0>
             <MarkdownContent entry />
         </div>
-        <Show when=move || !show_tokens.get() && selected.get() != 0>
-            {move || view! { <StaticMarkdown text=other_text() /> }}
-        </Show>
-        <Show when=move || show_tokens.get() && has_tokens()>
+        {shown(
+            Signal::derive(move || !show_tokens.get() && selected.get() != 0),
+            ViewFn::from(move || view! { {move || view! { <StaticMarkdown text=other_text() /> }} }),
+        )}
+        {shown(Signal::derive(move || show_tokens.get() && has_tokens()), ViewFn::from(move || view! {
             <p class="vc-tokens" data-testid="token-view">
                 {move || tokens().into_iter().map(|t| {
                     let class = match t.confidence() {
@@ -238,8 +242,8 @@ fn AnswerBody(entry: MessageEntry) -> impl IntoView {
                     view! { <span class=class tabindex="0" title=about.clone() data-alternatives=about>{t.token.clone()}</span> }
                 }).collect::<Vec<_>>()}
             </p>
-        </Show>
-        <Show when=has_tokens>
+        }))}
+        {shown(Signal::derive(has_tokens), ViewFn::from(move || view! {
             <button
                 type="button"
                 class="vc-md-action"
@@ -249,7 +253,7 @@ fn AnswerBody(entry: MessageEntry) -> impl IntoView {
             >
                 {move || if show_tokens.get() { t.show_answer } else { t.show_tokens }}
             </button>
-        </Show>
+        }))}
     }
 }
 
@@ -428,14 +432,17 @@ fn ErrorRow(error: ErrorEntry) -> impl IntoView {
                 <p class="vc-countdown" data-testid="retry-countdown">{(t.retrying_in)(&countdown_text(ms))}</p>
             })}
             <div class="vc-error-actions">
-                <Show when=counting>
+                {shown(Signal::derive(counting), ViewFn::from(move || view! {
                     <button type="button" class="vc-button" data-testid="cancel-retry" on:click=move |_| chat.stop()>
                         {t.cancel_retry}
                     </button>
-                </Show>
-                <Show when=move || error.retryable && !counting() && !chat.busy.get()>
-                    <button type="button" class="vc-button" data-testid="retry" on:click=move |_| chat.retry()>{t.retry}</button>
-                </Show>
+                }))}
+                {shown(
+                    Signal::derive(move || error.retryable && !counting() && !chat.busy.get()),
+                    ViewFn::from(move || view! {
+                        <button type="button" class="vc-button" data-testid="retry" on:click=move |_| chat.retry()>{t.retry}</button>
+                    }),
+                )}
             </div>
         </div>
     }

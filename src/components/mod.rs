@@ -104,6 +104,20 @@ impl HostConfig {
     }
 }
 
+/// `view` while `when` holds, nothing otherwise, rebuilt only when `when`
+/// changes: what `<Show>` does, but not generic over its children, so its
+/// machinery is in the module once rather than once per use.
+fn shown(when: Signal<bool>, view: ViewFn) -> impl IntoView {
+    let when = Memo::new(move |_| when.get());
+    move || when.get().then(|| view.run())
+}
+
+/// [`shown`] with a `fallback` while `when` does not hold.
+fn shown_or(when: Signal<bool>, view: ViewFn, fallback: ViewFn) -> impl IntoView {
+    let when = Memo::new(move |_| when.get());
+    move || if when.get() { view.run() } else { fallback.run() }
+}
+
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
@@ -143,7 +157,7 @@ pub fn App(
         host.lang.track();
         let t = host.words();
         view! {
-            <Show when=launcher>
+            {shown(Signal::derive(launcher), ViewFn::from(move || view! {
                 <button
                     type="button"
                     class="vc-launcher"
@@ -157,7 +171,7 @@ pub fn App(
                     <span aria-hidden="true" class="vc-launcher-icon">{move || if host.open.get() { "×" } else { "?" }}</span>
                     <span class="vc-launcher-label">{move || if host.open.get() { t.close_chat } else { t.open_chat }}</span>
                 </button>
-            </Show>
+            }))}
             <Panel hidden=Signal::derive(move || launcher() && !host.open.get()) on_keydown />
         }
     }
@@ -222,9 +236,10 @@ fn Panel(
             on:drop=on_drop
         >
             <header::Header />
-            <Show when=move || chat.settings_open.get()>
-                <settings::SettingsPanel />
-            </Show>
+            {shown(
+                Signal::derive(move || chat.settings_open.get()),
+                ViewFn::from(|| view! { <settings::SettingsPanel /> }),
+            )}
             <messages::MessageList />
             <composer::Composer />
             <div class="vc-drop-overlay" aria-hidden="true">{host.words().drop_here}</div>

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::Chat;
+use super::{shown, Chat};
 use crate::connection::{endpoint_base, mask};
 use crate::settings::Settings;
 use crate::strings::Strings;
@@ -165,7 +165,7 @@ fn ConnectionFields() -> impl IntoView {
                 />
                 <label for=id("mode-direct")>{t.direct}</label>
             </div>
-            <Show when=move || chat.direct()>
+            {shown(Signal::derive(move || chat.direct()), ViewFn::from(move || view! {
                 <div class="vc-field">
                     <label for=id("endpoint")>{t.endpoint_url}</label>
                     <input
@@ -215,7 +215,7 @@ fn ConnectionFields() -> impl IntoView {
                     />
                     <label for=id("remember")>{t.remember_key}</label>
                 </div>
-            </Show>
+            }))}
         </fieldset>
     }
 }
