@@ -29,8 +29,9 @@ export function script_fetch(status, contentType, body, cuts, hang, delayMs) {
   const pieces = [];
   for (let i = 1; i < points.length; i++) pieces.push(bytes.slice(points[i - 1], points[i]));
   const log = (window.__vcRequests = []);
-  window.fetch = async (input) => {
-    const request = input instanceof Request ? input : new Request(input);
+  // As the real fetch: `fetch(request)` or `fetch(url, init)`.
+  window.fetch = async (input, init) => {
+    const request = new Request(input, init);
     log.push({ url: request.url, headers: Object.fromEntries(request.headers), body: await request.clone().text() });
     const signal = request.signal;
     const stream = new ReadableStream({
