@@ -237,16 +237,7 @@ impl Number {
     /// `007`) in JSON's spelling (`0.7`, `-1.5`, `2`, `0.5`, `2`, `7`), or
     /// `None` when it is not one.
     pub fn from_decimal(raw: &str) -> Option<Number> {
-        let (negative, digits) = match raw.as_bytes().first()? {
-            b'-' => (true, &raw[1..]),
-            b'+' => (false, &raw[1..]),
-            _ => (false, raw),
-        };
-        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() && fraction.is_empty() || !all_digits(whole) || !all_digits(fraction) {
-            return None;
-        }
+        let (negative, whole, fraction) = crate::number::decimal_parts(raw)?;
         let whole = whole.trim_start_matches('0');
         let mut text = String::with_capacity(raw.len() + 1);
         if negative {

@@ -21,14 +21,8 @@ pub fn percent(probability: f64) -> String {
 /// `Retry-After` headers hold them; up to 15 digits on either side of the
 /// point, which is beyond any setting's precision. No exponents.
 pub fn decimal(raw: &str) -> Option<f64> {
-    let (negative, digits) = match raw.as_bytes().first()? {
-        b'-' => (true, &raw[1..]),
-        b'+' => (false, &raw[1..]),
-        _ => (false, raw),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let plain = |s: &str| s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() && fraction.is_empty() || !plain(whole) || !plain(fraction) {
+    let (negative, whole, fraction) = decimal_parts(raw)?;
+    if whole.len() > 15 || fraction.len() > 15 {
         return None;
     }
     let whole = if whole.is_empty() { 0 } else { whole.parse::<u64>().ok()? };
@@ -41,6 +35,20 @@ pub fn decimal(raw: &str) -> Option<f64> {
         _ => whole as f64 + fraction_value as f64 / scale as f64,
     };
     Some(if negative { -value } else { value })
+}
+
+/// A plain decimal's sign (`true`: negative), whole digits and fraction
+/// digits: `-1.5` is `(true, "1", "5")`, `.5` is `(false, "", "5")`.
+pub fn decimal_parts(raw: &str) -> Option<(bool, &str, &str)> {
+    let (negative, digits) = match raw.as_bytes().first()? {
+        b'-' => (true, &raw[1..]),
+        b'+' => (false, &raw[1..]),
+        _ => (false, raw),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    (!(whole.is_empty() && fraction.is_empty()) && all_digits(whole) && all_digits(fraction))
+        .then_some((negative, whole, fraction))
 }
 
 #[cfg(test)]

@@ -319,52 +319,6 @@ impl ToJson for ContentPart {
     }
 }
 
-impl FromJson for ImageUrl {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let fields = Fields::of(value, "image_url")?;
-        Ok(ImageUrl { url: fields.required("url")?, detail: fields.optional("detail")? })
-    }
-}
-
-impl ToJson for ImageUrl {
-    fn write_json(&self, out: &mut String) {
-        let mut object = ObjectWriter::new(out);
-        object.field("url", &self.url);
-        object.some("detail", &self.detail);
-        object.end();
-    }
-}
-
-impl FromJson for Message {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let fields = Fields::of(value, "message")?;
-        Ok(Message { role: fields.required("role")?, content: fields.required("content")? })
-    }
-}
-
-impl ToJson for Message {
-    fn write_json(&self, out: &mut String) {
-        let mut object = ObjectWriter::new(out);
-        object.field("role", &self.role);
-        object.field("content", &self.content);
-        object.end();
-    }
-}
-
-impl FromJson for ResponseFormat {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        Ok(ResponseFormat { kind: Fields::of(value, "response_format")?.required("type")? })
-    }
-}
-
-impl ToJson for ResponseFormat {
-    fn write_json(&self, out: &mut String) {
-        let mut object = ObjectWriter::new(out);
-        object.field("type", &self.kind);
-        object.end();
-    }
-}
-
 impl FromJson for Stop {
     fn from_json(value: &Value) -> Result<Self, String> {
         match value {
@@ -382,6 +336,109 @@ impl ToJson for Stop {
         }
     }
 }
+
+/// A JSON object type, member by member: its name on the wire, how it is
+/// read (`required`; `optional`: absent or `null` is `None`; `or_default`)
+/// and how it is written (`field`; `some`: left out when `None`).
+macro_rules! json_object {
+    ($type:ident as $what:literal { $($field:ident: $name:literal, $read:ident, $write:ident;)* }) => {
+        impl FromJson for $type {
+            fn from_json(value: &Value) -> Result<Self, String> {
+                let fields = Fields::of(value, $what)?;
+                Ok($type { $($field: fields.$read($name)?,)* })
+            }
+        }
+
+        impl ToJson for $type {
+            fn write_json(&self, out: &mut String) {
+                let mut object = ObjectWriter::new(out);
+                $(object.$write($name, &self.$field);)*
+                object.end();
+            }
+        }
+    };
+}
+
+json_object!(ImageUrl as "image_url" {
+    url: "url", required, field;
+    detail: "detail", optional, some;
+});
+
+json_object!(Message as "message" {
+    role: "role", required, field;
+    content: "content", required, field;
+});
+
+json_object!(ResponseFormat as "response_format" {
+    kind: "type", required, field;
+});
+
+json_object!(Usage as "usage" {
+    prompt_tokens: "prompt_tokens", required, field;
+    completion_tokens: "completion_tokens", required, field;
+    total_tokens: "total_tokens", required, field;
+});
+
+json_object!(ResponseMessage as "message" {
+    role: "role", required, field;
+    content: "content", optional, field;
+    tool_calls: "tool_calls", optional, field;
+});
+
+json_object!(Choice as "choice" {
+    index: "index", required, field;
+    message: "message", required, field;
+    finish_reason: "finish_reason", optional, field;
+    logprobs: "logprobs", optional, field;
+});
+
+json_object!(ChatCompletion as "completion" {
+    id: "id", required, field;
+    object: "object", required, field;
+    created: "created", required, field;
+    model: "model", required, field;
+    choices: "choices", required, field;
+    usage: "usage", optional, field;
+});
+
+json_object!(Delta as "delta" {
+    role: "role", optional, some;
+    content: "content", optional, some;
+});
+
+json_object!(ChunkChoice as "choice" {
+    index: "index", required, field;
+    delta: "delta", or_default, field;
+    finish_reason: "finish_reason", optional, field;
+    logprobs: "logprobs", optional, field;
+});
+
+json_object!(ChatCompletionChunk as "chunk" {
+    id: "id", or_default, field;
+    object: "object", or_default, field;
+    created: "created", or_default, field;
+    model: "model", or_default, field;
+    choices: "choices", or_default, field;
+    usage: "usage", optional, some;
+});
+
+json_object!(ModelInfo as "model information" {
+    model_name: "model_name", required, field;
+    model_type: "model_type", required, field;
+    model_provider_name: "model_provider_name", required, field;
+});
+
+json_object!(ErrorEnvelope as "error envelope" {
+    error: "error", required, field;
+});
+
+json_object!(ApiError as "error" {
+    message: "message", required, field;
+    kind: "type", optional, field;
+    param: "param", optional, field;
+    code: "code", optional, field;
+    status: "status", optional, field;
+});
 
 /// The request members the API itself defines; any other is an extra.
 const REQUEST_FIELDS: [&str; 11] = [
@@ -454,224 +511,6 @@ impl FromJson for FinishReason {
 impl ToJson for FinishReason {
     fn write_json(&self, out: &mut String) {
         self.as_str().write_json(out);
-    }
-}
-
-impl FromJson for Usage {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let f = Fields::of(value, "usage")?;
-        Ok(Usage {
-            prompt_tokens: f.required("prompt_tokens")?,
-            completion_tokens: f.required("completion_tokens")?,
-            total_tokens: f.required("total_tokens")?,
-        })
-    }
-}
-
-impl ToJson for Usage {
-    fn write_json(&self, out: &mut String) {
-        let mut object = ObjectWriter::new(out);
-        object.field("prompt_tokens", &self.prompt_tokens);
-        object.field("completion_tokens", &self.completion_tokens);
-        object.field("total_tokens", &self.total_tokens);
-        object.end();
-    }
-}
-
-impl FromJson for ResponseMessage {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let f = Fields::of(value, "message")?;
-        Ok(ResponseMessage {
-            role: f.required("role")?,
-            content: f.optional("content")?,
-            tool_calls: f.optional("tool_calls")?,
-        })
-    }
-}
-
-impl ToJson for ResponseMessage {
-    fn write_json(&self, out: &mut String) {
-        let mut object = ObjectWriter::new(out);
-        object.field("role", &self.role);
-        object.field("content", &self.content);
-        object.field("tool_calls", &self.tool_calls);
-        object.end();
-    }
-}
-
-impl FromJson for Choice {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let f = Fields::of(value, "choice")?;
-        Ok(Choice {
-            index: f.required("index")?,
-            message: f.required("message")?,
-            finish_reason: f.optional("finish_reason")?,
-            logprobs: f.optional("logprobs")?,
-        })
-    }
-}
-
-impl ToJson for Choice {
-    fn write_json(&self, out: &mut String) {
-        let mut object = ObjectWriter::new(out);
-        object.field("index", &self.index);
-        object.field("message", &self.message);
-        object.field("finish_reason", &self.finish_reason);
-        object.field("logprobs", &self.logprobs);
-        object.end();
-    }
-}
-
-impl FromJson for ChatCompletion {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let f = Fields::of(value, "completion")?;
-        Ok(ChatCompletion {
-            id: f.required("id")?,
-            object: f.required("object")?,
-            created: f.required("created")?,
-            model: f.required("model")?,
-            choices: f.required("choices")?,
-            usage: f.optional("usage")?,
-        })
-    }
-}
-
-impl ToJson for ChatCompletion {
-    fn write_json(&self, out: &mut String) {
-        let mut object = ObjectWriter::new(out);
-        object.field("id", &self.id);
-        object.field("object", &self.object);
-        object.field("created", &self.created);
-        object.field("model", &self.model);
-        object.field("choices", &self.choices);
-        object.field("usage", &self.usage);
-        object.end();
-    }
-}
-
-impl FromJson for Delta {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let f = Fields::of(value, "delta")?;
-        Ok(Delta { role: f.optional("role")?, content: f.optional("content")? })
-    }
-}
-
-impl ToJson for Delta {
-    fn write_json(&self, out: &mut String) {
-        let mut object = ObjectWriter::new(out);
-        object.some("role", &self.role);
-        object.some("content", &self.content);
-        object.end();
-    }
-}
-
-impl FromJson for ChunkChoice {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let f = Fields::of(value, "choice")?;
-        Ok(ChunkChoice {
-            index: f.required("index")?,
-            delta: f.or_default("delta")?,
-            finish_reason: f.optional("finish_reason")?,
-            logprobs: f.optional("logprobs")?,
-        })
-    }
-}
-
-impl ToJson for ChunkChoice {
-    fn write_json(&self, out: &mut String) {
-        let mut object = ObjectWriter::new(out);
-        object.field("index", &self.index);
-        object.field("delta", &self.delta);
-        object.field("finish_reason", &self.finish_reason);
-        object.field("logprobs", &self.logprobs);
-        object.end();
-    }
-}
-
-impl FromJson for ChatCompletionChunk {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let f = Fields::of(value, "chunk")?;
-        Ok(ChatCompletionChunk {
-            id: f.or_default("id")?,
-            object: f.or_default("object")?,
-            created: f.or_default("created")?,
-            model: f.or_default("model")?,
-            choices: f.or_default("choices")?,
-            usage: f.optional("usage")?,
-        })
-    }
-}
-
-impl ToJson for ChatCompletionChunk {
-    fn write_json(&self, out: &mut String) {
-        let mut object = ObjectWriter::new(out);
-        object.field("id", &self.id);
-        object.field("object", &self.object);
-        object.field("created", &self.created);
-        object.field("model", &self.model);
-        object.field("choices", &self.choices);
-        object.some("usage", &self.usage);
-        object.end();
-    }
-}
-
-impl FromJson for ModelInfo {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let f = Fields::of(value, "model information")?;
-        Ok(ModelInfo {
-            model_name: f.required("model_name")?,
-            model_type: f.required("model_type")?,
-            model_provider_name: f.required("model_provider_name")?,
-        })
-    }
-}
-
-impl ToJson for ModelInfo {
-    fn write_json(&self, out: &mut String) {
-        let mut object = ObjectWriter::new(out);
-        object.field("model_name", &self.model_name);
-        object.field("model_type", &self.model_type);
-        object.field("model_provider_name", &self.model_provider_name);
-        object.end();
-    }
-}
-
-impl FromJson for ErrorEnvelope {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        Ok(ErrorEnvelope { error: Fields::of(value, "error envelope")?.required("error")? })
-    }
-}
-
-impl ToJson for ErrorEnvelope {
-    fn write_json(&self, out: &mut String) {
-        let mut object = ObjectWriter::new(out);
-        object.field("error", &self.error);
-        object.end();
-    }
-}
-
-impl FromJson for ApiError {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let f = Fields::of(value, "error")?;
-        Ok(ApiError {
-            message: f.required("message")?,
-            kind: f.optional("type")?,
-            param: f.optional("param")?,
-            code: f.optional("code")?,
-            status: f.optional("status")?,
-        })
-    }
-}
-
-impl ToJson for ApiError {
-    fn write_json(&self, out: &mut String) {
-        let mut object = ObjectWriter::new(out);
-        object.field("message", &self.message);
-        object.field("type", &self.kind);
-        object.field("param", &self.param);
-        object.field("code", &self.code);
-        object.field("status", &self.status);
-        object.end();
     }
 }
 

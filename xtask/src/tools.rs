@@ -134,35 +134,35 @@ fn wasm_bindgen_version(root: &Path) -> Result<String, String> {
 
 /// binaryen from npm: Debian's wasm-opt 108 corrupts wasm-bindgen output.
 fn ensure_binaryen() -> Result<PathBuf, String> {
-    let dir = cache_dir().join(format!("binaryen-{BINARYEN_VERSION}"));
-    let bin = dir.join("node_modules/.bin");
-    if output(&bin.join("wasm-opt"), &["--version"]).is_some_and(|v| v.contains(&format!("version {BINARYEN_VERSION}")))
-    {
-        return Ok(bin);
-    }
-    println!("xtask: installing binaryen {BINARYEN_VERSION} (wasm-opt) from npm into {}", dir.display());
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    run(Command::new("npm")
-        .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
-        .arg(&dir)
-        .arg(format!("binaryen@{BINARYEN_VERSION}.0.0")))?;
-    Ok(bin)
+    let expect = format!("version {BINARYEN_VERSION}");
+    ensure_npm_tool("binaryen", &format!("{BINARYEN_VERSION}.0.0"), "wasm-opt", |v| v.contains(&expect))
 }
 
 /// terser from npm: minifies the JavaScript the release build ships
 /// (Trunk's own minifier cannot parse wasm-bindgen's glue).
 fn ensure_terser() -> Result<PathBuf, String> {
-    let dir = cache_dir().join(format!("terser-{TERSER_VERSION}"));
+    ensure_npm_tool("terser", TERSER_VERSION, "terser", |v| v.ends_with(TERSER_VERSION))
+}
+
+/// `package@version` from npm in its own cache directory, unless its
+/// `program --version` already says `installed`; returns its bin directory.
+fn ensure_npm_tool(
+    package: &str,
+    version: &str,
+    program: &str,
+    installed: impl Fn(&str) -> bool,
+) -> Result<PathBuf, String> {
+    let dir = cache_dir().join(format!("{package}-{version}"));
     let bin = dir.join("node_modules/.bin");
-    if output(&bin.join("terser"), &["--version"]).is_some_and(|v| v.ends_with(TERSER_VERSION)) {
+    if output(&bin.join(program), &["--version"]).is_some_and(|v| installed(&v)) {
         return Ok(bin);
     }
-    println!("xtask: installing terser {TERSER_VERSION} from npm into {}", dir.display());
+    println!("xtask: installing {package} {version} from npm into {}", dir.display());
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     run(Command::new("npm")
         .args(["install", "--no-save", "--no-audit", "--no-fund", "--prefix"])
         .arg(&dir)
-        .arg(format!("terser@{TERSER_VERSION}")))?;
+        .arg(format!("{package}@{version}")))?;
     Ok(bin)
 }
 
