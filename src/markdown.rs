@@ -437,6 +437,9 @@ pub fn to_csv(rows: &[Vec<String>]) -> String {
 /// What a delta changed.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Update {
+    /// The blocks shown so far are void: `done` is the whole answer anew
+    /// (a link reference definition came after a block that may use it).
+    pub reset: bool,
     /// Blocks that became complete: append them once, never touch them again.
     pub done: Vec<Node>,
     /// The open tail, rendered anew: replaces the previous tail.
@@ -456,6 +459,8 @@ impl Node {
 /// What one frame puts on screen.
 #[derive(Debug, Default, PartialEq)]
 pub struct Frame {
+    /// Remove the finished blocks on screen first.
+    pub reset: bool,
     /// Finished blocks to append, in order.
     pub done: Vec<Node>,
     /// The new open tail, once every finished block before it is on screen.
@@ -468,25 +473,30 @@ pub struct Frame {
 /// display catches up when the text slows down.
 #[derive(Debug, Default)]
 pub struct RenderQueue {
+    reset: bool,
     pending: std::collections::VecDeque<Node>,
     tail: Option<Vec<Node>>,
 }
 
 impl RenderQueue {
     pub fn push(&mut self, update: Update) {
+        if update.reset {
+            self.reset = true;
+            self.pending.clear();
+        }
         self.pending.extend(update.done);
         self.tail = Some(update.tail);
     }
 
     /// Nothing left to show.
     pub fn is_empty(&self) -> bool {
-        self.pending.is_empty() && self.tail.is_none()
+        !self.reset && self.pending.is_empty() && self.tail.is_none()
     }
 
     /// The next frame's share, at most `budget` DOM nodes of finished blocks
     /// (or one block larger than that); the tail only once they are all out.
     pub fn next_frame(&mut self, budget: usize) -> Frame {
-        let mut frame = Frame::default();
+        let mut frame = Frame { reset: std::mem::take(&mut self.reset), ..Frame::default() };
         let mut spent = 0;
         while let Some(size) = self.pending.front().map(Node::size) {
             if !frame.done.is_empty() && spent + size > budget {
@@ -565,11 +575,25 @@ pub struct StreamRenderer {
     fence: Option<(u8, usize)>,
     /// A blank line ended here; a cut if the next line allows it.
     blank_end: Option<usize>,
+    /// The link reference definitions of the final blocks.
+    refs: parse::Refs,
+    /// A definition came in a block after final blocks that name its label:
+    /// the finished answer is rendered anew, whole.
+    late_definition: bool,
 }
 
 impl StreamRenderer {
     pub fn new(words: &'static Strings) -> Self {
-        StreamRenderer { words, text: String::new(), done: 0, scanned: 0, fence: None, blank_end: None }
+        StreamRenderer {
+            words,
+            text: String::new(),
+            done: 0,
+            scanned: 0,
+            fence: None,
+            blank_end: None,
+            refs: parse::Refs::new(),
+            late_definition: false,
+        }
     }
 
     /// All text pushed so far.
@@ -590,8 +614,7 @@ impl StreamRenderer {
             let end = start + nl + 1;
             self.scanned = end;
             if let Some(cut) = self.line(start, end) {
-                update.done.extend(render(&self.text[self.done..cut], self.words));
-                self.done = cut;
+                update.done.extend(self.finalise(cut));
             }
         }
         // The next line has begun: its first character may already decide the cut.
@@ -599,20 +622,37 @@ impl StreamRenderer {
             let first = self.text[self.scanned..].bytes().next();
             if first.is_some_and(|b| !matches!(b, b' ' | b'\t' | b'-' | b'*' | b'+' | b'0'..=b'9')) {
                 self.blank_end = None;
-                update.done.extend(render(&self.text[self.done..cut], self.words));
-                self.done = cut;
+                update.done.extend(self.finalise(cut));
             }
         }
-        update.tail = build(parse::parse_open(&self.text[self.done..]), self.words);
+        update.tail = build(parse::parse_open(&self.text[self.done..], &self.refs), self.words);
         update
     }
 
     /// The stream ended: everything is final.
     pub fn finish(&mut self) -> Update {
-        let done = render(&self.text[self.done..], self.words);
-        self.done = self.text.len();
+        let mut done = self.finalise(self.text.len());
         self.scanned = self.text.len();
-        Update { done, tail: Vec::new() }
+        let reset = std::mem::take(&mut self.late_definition);
+        if reset {
+            done = render(&self.text, self.words);
+        }
+        Update { reset, done, tail: Vec::new() }
+    }
+
+    /// Renders the text up to `cut` as final blocks, with the definitions
+    /// of the blocks before it.
+    fn finalise(&mut self, cut: usize) -> Vec<Node> {
+        let known: Vec<String> = self.refs.keys().cloned().collect();
+        let nodes = build(parse::parse_piece(&self.text[self.done..cut], &mut self.refs), self.words);
+        if self.refs.len() > known.len() && !self.late_definition {
+            // Only worth a second rendering if the text before names it.
+            let before = self.text[..self.done].to_ascii_lowercase();
+            let named = |label: &String| before.contains(&format!("[{label}]"));
+            self.late_definition = self.refs.keys().filter(|l| !known.contains(l)).any(named);
+        }
+        self.done = cut;
+        nodes
     }
 
     /// Scans one complete line; returns a cut position when the blocks
@@ -770,6 +810,52 @@ mod tests {
         }
     }
 
+    /// Link reference definitions reach the blocks after them while the
+    /// answer streams; one that comes after a final block that may use it
+    /// makes the finished answer render anew, whole.
+    #[test]
+    fn reference_links_resolve_across_blocks() {
+        let stream = |doc: &str, size: usize| {
+            let mut r = StreamRenderer::new(&EN);
+            let mut q = RenderQueue::default();
+            let chars: Vec<char> = doc.chars().collect();
+            for piece in chars.chunks(size) {
+                q.push(r.push(&piece.iter().collect::<String>()));
+            }
+            q.push(r.finish());
+            let mut shown = Vec::new();
+            let mut resets = 0;
+            while !q.is_empty() {
+                let frame = q.next_frame(usize::MAX);
+                if frame.reset {
+                    resets += 1;
+                    shown.clear();
+                }
+                shown.extend(frame.done);
+            }
+            (shown, resets)
+        };
+        let before = "[chart]: https://example.com/c.png \"Revenue\"\n\nSee [the chart][chart].\n\n- and [chart]\n";
+        let after = "See [the chart][chart].\n\nMore text.\n\n[chart]: https://example.com/c.png\n";
+        for size in [1, 3, 1000] {
+            let (shown, resets) = stream(before, size);
+            assert_eq!(shown, render(before, &EN), "definition first, pieces of {size}");
+            assert_eq!(resets, 0, "nothing rendered twice");
+            let (shown, resets) = stream(after, size);
+            assert_eq!(shown, render(after, &EN), "definition last, pieces of {size}");
+            assert_eq!(resets, 1);
+        }
+        let link = |nodes: &[Node]| format!("{nodes:?}").contains("https://example.com/c.png");
+        assert!(link(&render(after, &EN)), "the reference is a link");
+        // A late definition nothing before it names changes nothing shown.
+        let unused = "See the chart.\n\n[chart]: https://example.com/c.png\n";
+        assert_eq!(stream(unused, 3), (render(unused, &EN), 0));
+        // The open tail uses the definitions of the final blocks too.
+        let mut r = StreamRenderer::new(&EN);
+        let u = r.push("[x]: https://example.com/x\n\nSee [x] now");
+        assert!(format!("{:?}", u.tail).contains("https://example.com/x"), "{:?}", u.tail);
+    }
+
     #[test]
     fn the_queue_hands_out_blocks_in_order_within_a_budget() {
         let mut r = StreamRenderer::new(&EN);
@@ -794,9 +880,9 @@ mod tests {
         assert_eq!(tail.unwrap(), render("The open tail", &EN));
 
         // A block larger than the budget still goes, alone.
-        q.push(Update { done: render("| a |\n|---|\n| 1 |\n", &EN), tail: Vec::new() });
+        q.push(Update { done: render("| a |\n|---|\n| 1 |\n", &EN), ..Update::default() });
         assert_eq!(q.next_frame(1).done.len(), 1);
-        assert_eq!(q.next_frame(1), Frame { done: Vec::new(), tail: None });
+        assert_eq!(q.next_frame(1), Frame::default());
     }
 
     #[test]

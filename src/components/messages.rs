@@ -352,6 +352,9 @@ fn show_frame(f: Frame) {
     let Some(nodes) = budget.try_update_value(|b| b.next(now)) else { return };
     let Some(frame) = queue.try_update_value(|q| q.next_frame(nodes)) else { return };
     let document = document();
+    if frame.reset {
+        done.set_text_content(None);
+    }
     markdown_dom::append_paged(&document, &done, &frame.done);
     if let Some(nodes) = frame.tail {
         markdown_dom::replace(&document, &tail, &nodes);

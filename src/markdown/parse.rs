@@ -76,19 +76,29 @@ pub enum Event {
 
 /// Parses a whole document.
 pub fn parse(text: &str) -> Vec<Event> {
-    parse_with(text, false)
+    parse_with(text, false, &mut Refs::new())
+}
+
+/// Parses a complete piece of a longer document: `refs` holds the link
+/// reference definitions of the pieces before it (they come first, so they
+/// win), and receives this piece's.
+pub fn parse_piece(text: &str, refs: &mut Refs) -> Vec<Event> {
+    parse_with(text, false, refs)
 }
 
 /// Parses text that is still arriving: the last paragraph or heading shows
 /// its open emphasis and code span as if they were closed (`The **revenu`
 /// reads as bold, not as two asterisks), and hides a run of delimiters at
 /// its very end. Everything else is as [`parse`] gives it.
-pub fn parse_open(text: &str) -> Vec<Event> {
-    parse_with(text, true)
+/// `refs`: the definitions of the text before it (it keeps its own: a
+/// definition still arriving may change).
+pub fn parse_open(text: &str, refs: &Refs) -> Vec<Event> {
+    parse_with(text, true, &mut refs.clone())
 }
 
-fn parse_with(text: &str, open: bool) -> Vec<Event> {
+fn parse_with(text: &str, open: bool, refs: &mut Refs) -> Vec<Event> {
     let mut blocks = Blocks::new();
+    blocks.refs = std::mem::take(refs);
     for (n, line) in text.split_inclusive('\n').enumerate() {
         blocks.eol = line.ends_with('\n');
         blocks.line(n + 1, line.trim_end_matches(['\n', '\r']));
@@ -98,8 +108,8 @@ fn parse_with(text: &str, open: bool) -> Vec<Event> {
     }
     blocks.close_all();
     let mut out = Vec::new();
-    let refs = std::mem::take(&mut blocks.refs);
-    blocks.emit(0, false, &refs, &mut out);
+    *refs = std::mem::take(&mut blocks.refs);
+    blocks.emit(0, false, refs, &mut out);
     out
 }
 
@@ -240,7 +250,8 @@ impl Line<'_> {
 }
 
 /// Link reference definitions: normalised label to destination and title.
-type Refs = std::collections::BTreeMap<String, (String, String)>;
+/// Link reference definitions: normalised label → (destination, title).
+pub type Refs = std::collections::BTreeMap<String, (String, String)>;
 
 struct Blocks {
     arena: Vec<Block>,

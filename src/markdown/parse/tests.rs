@@ -366,7 +366,7 @@ fn arbitrary_text_never_panics() {
     for _ in 0..3000 {
         let text: String = (0..next(60)).map(|_| CHARS[next(CHARS.len())]).collect();
         for (end, _) in text.char_indices() {
-            let open = parse_open(&text[..end]);
+            let open = parse_open(&text[..end], &Default::default());
             let starts = open.iter().filter(|e| matches!(e, Event::Start(_))).count();
             assert_eq!(starts, open.iter().filter(|e| matches!(e, Event::End)).count(), "open {:?}", &text[..end]);
             let events = parse(&text[..end]);
