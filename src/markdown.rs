@@ -446,6 +446,18 @@ pub struct Update {
     pub tail: Vec<Node>,
 }
 
+impl Update {
+    /// This update followed by `later`, as one.
+    pub fn then(mut self, later: Update) -> Update {
+        if later.reset {
+            return later;
+        }
+        self.done.extend(later.done);
+        self.tail = later.tail;
+        self
+    }
+}
+
 impl Node {
     /// How many DOM nodes this becomes.
     pub fn size(&self) -> usize {
@@ -847,6 +859,16 @@ mod tests {
         }
         let link = |nodes: &[Node]| format!("{nodes:?}").contains("https://example.com/c.png");
         assert!(link(&render(after, &EN)), "the reference is a link");
+        // The last delta and the end, applied together, show the same.
+        let mut r = StreamRenderer::new(&EN);
+        let first = r.push(&after[..after.len() - 10]);
+        let both = r.push(&after[after.len() - 10..]).then(r.finish());
+        assert!(both.reset && both.tail.is_empty());
+        assert_eq!(both.done, render(after, &EN));
+        assert_eq!(
+            first.then(Update { done: vec![Node::Text("x".into())], ..Update::default() }).done.last(),
+            Some(&Node::Text("x".into()))
+        );
         // A late definition nothing before it names changes nothing shown.
         let unused = "See the chart.\n\n[chart]: https://example.com/c.png\n";
         assert_eq!(stream(unused, 3), (render(unused, &EN), 0));

@@ -8,7 +8,7 @@ use super::chat::{Chat, Entry, EntryBody, ErrorEntry, MessageEntry};
 use super::{shown, shown_or};
 use crate::attachment::Attachment;
 use crate::conversation::{countdown_text, MessageState};
-use crate::markdown::{FrameBudget, RenderQueue, StreamRenderer, Update as RenderUpdate};
+use crate::markdown::{FrameBudget, RenderQueue, StreamRenderer};
 use crate::markdown_dom;
 use vision_chat_protocol::logprobs::Confidence;
 use vision_chat_protocol::tokens::group_digits;
@@ -295,9 +295,10 @@ fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
                 };
                 if !streaming {
                     let last = r.finish();
-                    let u = update.get_or_insert_with(RenderUpdate::default);
-                    u.done.extend(last.done);
-                    u.tail.clear();
+                    update = Some(match update.take() {
+                        Some(u) => u.then(last),
+                        None => last,
+                    });
                 }
                 update
             })

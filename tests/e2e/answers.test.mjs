@@ -94,6 +94,41 @@ test('hostile answers render as inert text: no script runs, nothing loads from e
   await page.close();
 });
 
+test('reference-style links resolve while streaming, wherever their definitions come', async () => {
+  // Defined first (used by the blocks after it), and defined last (used before it).
+  const answer = [
+    '[docs]: https://example.com/docs "The docs"',
+    'See [the docs][docs] and [the chart][chart].',
+    '- a list item naming [docs]',
+    'More text between.',
+    '[chart]: https://example.com/chart',
+  ].join('\n\n') + '\n';
+  const upstream = await startFakeUpstream({ answer: () => answer, pieceSize: 3, delayMs: 1 });
+  const server = await startProxy({ upstream: upstream.url });
+  try {
+    const { page, errors } = await openWidget(browser, server.url);
+    await page.getByTestId('composer-input').fill('Links please');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('usage').waitFor({ timeout: 20000 });
+    const content = page.locator('[data-role="assistant"] [data-testid="message-content"]');
+    const shown = await content.evaluate((root) => ({
+      links: [...root.querySelectorAll('a')].map((a) => [a.textContent, a.getAttribute('href')]),
+      paragraphs: [...root.querySelectorAll('p')].map((p) => p.textContent),
+    }));
+    assert.deepEqual(shown.links, [
+      ['the docs', 'https://example.com/docs'],
+      ['the chart', 'https://example.com/chart'],
+      ['docs', 'https://example.com/docs'],
+    ]);
+    assert.deepEqual(shown.paragraphs, ['See the docs and the chart.', 'More text between.'], 'every block once');
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    await server.stop();
+    await upstream.close();
+  }
+});
+
 test('code can be copied and a table copied or downloaded as CSV, by keyboard alone', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
