@@ -2,7 +2,7 @@
 //! what it costs. Pure; the browser work that produces it is in
 //! [`crate::image_prep`].
 
-use vision_chat_protocol::image::{human_bytes, ImageFormat};
+use vision_chat_protocol::image::{human_bytes, ImageFormat, Refusal};
 
 use vision_chat_protocol::tokens::group_digits;
 
@@ -80,9 +80,21 @@ impl Attachment {
     }
 }
 
+/// Why a chosen file was not attached ([`Strings::refused`] words it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// Judged by its bytes: not an image, too large, too many pixels…
+    Judged(Refusal),
+    Unreadable,
+    /// The header is fine but the browser could not decode the image.
+    Corrupt(ImageFormat),
+    CannotEncode,
+    CannotPreview,
+}
+
 /// The message for a refused file; names the file so several attempts stay clear.
-pub fn refusal_message(name: &str, why: &str, words: &Strings) -> String {
-    (words.not_attached)(name, why)
+pub fn refusal_message(name: &str, why: &Refused, words: &Strings) -> String {
+    (words.not_attached)(name, &(words.refused)(why))
 }
 
 #[cfg(test)]
@@ -125,9 +137,19 @@ mod tests {
         let kept = Attachment { size: (1900, 1069), reencoded: false, bytes: 980, ..sample() };
         assert_eq!(kept.summary(), "1900 × 1069 px · PNG, sent unchanged · 980 B · ≈ 2,353 image tokens");
         assert_eq!(human_bytes(8_831_488), "8.8 MB");
+        let text = Refused::Judged(Refusal::Image(vision_chat_protocol::image::ImageError::NotAnImage("a text file")));
         assert_eq!(
-            refusal_message("notes.txt", "this is not an image (a text file)", &EN),
-            "“notes.txt” was not attached: this is not an image (a text file)."
+            refusal_message("notes.txt", &text, &EN),
+            "“notes.txt” was not attached: this is not an image (a text file); use PNG, JPEG, WebP or GIF."
+        );
+        let too_large = Refused::Judged(Refusal::TooLarge { size: 25_000_000, limit: 20_000_000 });
+        assert_eq!(
+            refusal_message("", &too_large, &EN),
+            "The file was not attached: the file is 25.0 MB and the limit is 20.0 MB."
+        );
+        assert_eq!(
+            refusal_message("a.png", &Refused::Corrupt(ImageFormat::Png), &EN),
+            "“a.png” was not attached: the PNG image is truncated or corrupt."
         );
     }
 }

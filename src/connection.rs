@@ -82,18 +82,27 @@ pub fn mask(key: &str) -> String {
     format!("••••{tail}")
 }
 
+/// What is wrong with a typed endpoint ([`Strings::endpoint_problem`] words it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointProblem {
+    Missing,
+    /// Neither https:// nor http:// to this machine.
+    NotHttps,
+    Spaces,
+}
+
 /// Checks a typed endpoint and returns the API base to use.
-pub fn endpoint_base(raw: &str) -> Result<String, String> {
+pub fn endpoint_base(raw: &str) -> Result<String, EndpointProblem> {
     let url = raw.trim().trim_end_matches('/');
     let url = url.strip_suffix("/chat/completions").unwrap_or(url).trim_end_matches('/');
     let lower = url.to_ascii_lowercase();
     let local = ["http://localhost", "http://127.0.0.1", "http://[::1]"].iter().any(|p| lower.starts_with(p));
     if url.is_empty() {
-        Err("enter the endpoint URL, e.g. https://<deployment>.<region>.inference.ai.azure.com".into())
+        Err(EndpointProblem::Missing)
     } else if !(lower.starts_with("https://") || local) {
-        Err("the endpoint must start with https:// (http:// only for localhost)".into())
+        Err(EndpointProblem::NotHttps)
     } else if url.contains(char::is_whitespace) {
-        Err("the endpoint URL cannot contain spaces".into())
+        Err(EndpointProblem::Spaces)
     } else {
         Ok(url.to_owned())
     }
@@ -129,8 +138,12 @@ mod tests {
         );
         assert_eq!(endpoint_base("https://x.ai/chat/completions").unwrap(), "https://x.ai");
         assert_eq!(endpoint_base("http://127.0.0.1:9000").unwrap(), "http://127.0.0.1:9000");
-        assert!(endpoint_base("http://example.com").unwrap_err().contains("https://"));
-        assert!(endpoint_base("").unwrap_err().starts_with("enter the endpoint"));
+        assert_eq!(endpoint_base("http://example.com"), Err(EndpointProblem::NotHttps));
+        assert_eq!(endpoint_base(" / "), Err(EndpointProblem::Missing));
+        assert_eq!(endpoint_base("https://x .ai"), Err(EndpointProblem::Spaces));
+        let words = |p| (crate::strings::EN.endpoint_problem)(p);
+        assert!(words(EndpointProblem::NotHttps).contains("https://"));
+        assert!(words(EndpointProblem::Missing).starts_with("enter the endpoint"));
         assert!(direct_network_advice("https://x", "https://intranet", &crate::strings::EN)
             .contains("allow requests from https://intranet (CORS)"));
     }

@@ -10,14 +10,14 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, ImageBitmap, ImageBitmapOptions, ImageEncodeOptions, OffscreenCanvas};
 
-use crate::attachment::{encode_plan, pick_smaller, Attachment, EncodePlan, JPEG_QUALITY};
+use crate::attachment::{encode_plan, pick_smaller, Attachment, EncodePlan, Refused, JPEG_QUALITY};
 
-/// Prepares a chosen file; `Err` is a message for the person.
-pub async fn prepare(file: &Blob, name: &str, limits: &Limits) -> Result<Attachment, String> {
-    check_size(file.size() as u64, limits).map_err(|e| e.to_string())?;
-    let bytes = read(file).await.map_err(|_| "the file could not be read".to_owned())?;
-    let header = judge(&bytes, limits).map_err(|e| e.to_string())?;
-    let corrupt = || format!("the {} image is truncated or corrupt", header.format);
+/// Prepares a chosen file, or says why it cannot be attached.
+pub async fn prepare(file: &Blob, name: &str, limits: &Limits) -> Result<Attachment, Refused> {
+    check_size(file.size() as u64, limits).map_err(Refused::Judged)?;
+    let bytes = read(file).await.map_err(|_| Refused::Unreadable)?;
+    let header = judge(&bytes, limits).map_err(Refused::Judged)?;
+    let corrupt = || Refused::Corrupt(header.format);
 
     let bitmap = decode(file).await.map_err(|_| corrupt())?;
     let (ow, oh) = (bitmap.width(), bitmap.height());
@@ -42,7 +42,7 @@ pub async fn prepare(file: &Blob, name: &str, limits: &Limits) -> Result<Attachm
             }
         };
         scaled.close();
-        let (blob, out) = encoded.map_err(|_| "this browser could not encode the image".to_owned())?;
+        let (blob, out) = encoded.map_err(|_| Refused::CannotEncode)?;
         let format = if blob.type_() == "image/png" { ImageFormat::Png } else { ImageFormat::Jpeg };
         (format, out, blob)
     };
@@ -109,10 +109,9 @@ async fn encode(bitmap: &ImageBitmap, format: ImageFormat) -> Result<(Blob, Vec<
 }
 
 /// The same bytes with the MIME type their content has (a file's own type is not trusted).
-fn typed(blob: &Blob, format: ImageFormat) -> Result<Blob, String> {
+fn typed(blob: &Blob, format: ImageFormat) -> Result<Blob, Refused> {
     let options = BlobPropertyBag::new();
     options.set_type(format.mime());
     let parts = Array::of1(blob);
-    Blob::new_with_blob_sequence_and_options(&parts, &options)
-        .map_err(|_| "the image could not be previewed".to_owned())
+    Blob::new_with_blob_sequence_and_options(&parts, &options).map_err(|_| Refused::CannotPreview)
 }

@@ -10,6 +10,8 @@
 use vision_chat_protocol::json::{self, FromJson, Number, ObjectWriter, ToJson, Value};
 use vision_chat_protocol::request::RequestOptions;
 
+use crate::strings::Strings;
+
 /// The form, as typed. Empty means "leave it to the service".
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Settings {
@@ -29,18 +31,40 @@ pub struct Settings {
     pub n: String,
 }
 
-/// A field and what is wrong with it.
+/// A field and what is wrong with it ([`Strings::setting_problem`] words it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub field: &'static str,
-    pub message: String,
+    pub mistake: Mistake,
+}
+
+/// What can be wrong with a setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mistake {
+    /// Not a number in `min..=max`.
+    NumberRange { min: i64, max: i64 },
+    /// Not a whole number of at least this.
+    WholeAtLeast(u32),
+    /// Not a whole number in `min..=max`.
+    WholeRange { min: u32, max: u32 },
+    /// `response_format` is not one the widget knows (as typed).
+    UnknownFormat(String),
+    /// `json_object` output, which Phi-3 models do not support.
+    JsonOutput,
+    /// `top_logprobs` without `logprobs`.
+    NeedsLogprobs,
+    /// `logit_bias` is not JSON (the reader's reason).
+    BiasNotJson(String),
+    /// `logit_bias` is JSON but not an object.
+    BiasNotObject,
+    /// A `logit_bias` key that is not a token id (as typed).
+    BiasKey(String),
+    /// The bias for this token is not a number in -100..=100.
+    BiasRange(String),
 }
 
 /// Largest number of choices the widget asks for.
 pub const MAX_CHOICES: u32 = 8;
-
-/// Why JSON output is refused (the reference's warning).
-pub const JSON_REFUSAL: &str = "Phi-3 family models don't support JSON output formatting (response_format json_object). Ask for JSON in your message instead; the output is then not guaranteed to be valid JSON.";
 
 impl Settings {
     /// The request options, or every problem found.
@@ -57,14 +81,11 @@ impl Settings {
             "" => None,
             "text" => Some("text".to_owned()),
             "json_object" => {
-                problems.push(Problem { field: "response_format", message: JSON_REFUSAL.to_owned() });
+                problems.push(Problem { field: "response_format", mistake: Mistake::JsonOutput });
                 None
             }
             other => {
-                problems.push(Problem {
-                    field: "response_format",
-                    message: format!("unknown response format {}", json::quoted(other)),
-                });
+                problems.push(Problem { field: "response_format", mistake: Mistake::UnknownFormat(other.to_owned()) });
                 None
             }
         };
@@ -78,8 +99,7 @@ impl Settings {
             if self.logprobs {
                 options.extra.insert("top_logprobs", Value::from(u64::from(k)));
             } else {
-                problems
-                    .push(Problem { field: "top_logprobs", message: "top_logprobs needs logprobs turned on".into() });
+                problems.push(Problem { field: "top_logprobs", mistake: Mistake::NeedsLogprobs });
             }
         }
         if let Some(n) = integer(&mut problems, "n", &self.n, 1, MAX_CHOICES) {
@@ -92,7 +112,7 @@ impl Settings {
                 options.extra.insert("logit_bias", bias);
             }
             Ok(None) => {}
-            Err(message) => problems.push(Problem { field: "logit_bias", message }),
+            Err(mistake) => problems.push(Problem { field: "logit_bias", mistake }),
         }
         if problems.is_empty() {
             Ok(options)
@@ -101,9 +121,9 @@ impl Settings {
         }
     }
 
-    /// The message for one field, if it has a problem.
-    pub fn problem(&self, field: &str) -> Option<String> {
-        self.validate().err()?.into_iter().find(|p| p.field == field).map(|p| p.message)
+    /// The message for one field, if it has a problem, in `words`.
+    pub fn problem(&self, field: &str, words: &Strings) -> Option<String> {
+        self.validate().err()?.into_iter().find(|p| p.field == field).map(|p| (words.setting_problem)(&p))
     }
 
     /// Whether anything differs from the defaults.
@@ -121,9 +141,9 @@ fn number(problems: &mut Vec<Problem>, field: &'static str, raw: &str, min: f64,
     match vision_chat_protocol::number::decimal(raw) {
         Some(v) if (min..=max).contains(&v) => Number::from_decimal(raw),
         _ => {
-            // The ranges are whole numbers (0 – 1, -2 – 2): printed without float formatting.
+            // The ranges are whole numbers (0 – 1, -2 – 2).
             let (min, max) = (min as i64, max as i64);
-            problems.push(Problem { field, message: format!("{field} must be a number from {min} to {max}") });
+            problems.push(Problem { field, mistake: Mistake::NumberRange { min, max } });
             None
         }
     }
@@ -137,31 +157,31 @@ fn integer(problems: &mut Vec<Problem>, field: &'static str, raw: &str, min: u32
     match raw.parse::<u32>() {
         Ok(v) if (min..=max).contains(&v) => Some(v),
         _ if max == u32::MAX => {
-            problems.push(Problem { field, message: format!("{field} must be a whole number of at least {min}") });
+            problems.push(Problem { field, mistake: Mistake::WholeAtLeast(min) });
             None
         }
         _ => {
-            problems.push(Problem { field, message: format!("{field} must be a whole number from {min} to {max}") });
+            problems.push(Problem { field, mistake: Mistake::WholeRange { min, max } });
             None
         }
     }
 }
 
 /// `{"token id": bias}` with integer-like ids and biases in -100..=100.
-fn logit_bias(raw: &str) -> Result<Option<Value>, String> {
+fn logit_bias(raw: &str) -> Result<Option<Value>, Mistake> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
-    let value = json::parse(raw).map_err(|e| format!("logit_bias is not valid JSON: {e}"))?;
-    let map = value.as_object().ok_or("logit_bias must be a JSON object of token id to bias")?;
+    let value = json::parse(raw).map_err(|e| Mistake::BiasNotJson(e.to_string()))?;
+    let map = value.as_object().ok_or(Mistake::BiasNotObject)?;
     for (token, bias) in map.iter() {
         if token.parse::<u64>().is_err() {
-            return Err(format!("logit_bias keys are token ids (whole numbers); {} is not one", json::quoted(token)));
+            return Err(Mistake::BiasKey(token.to_owned()));
         }
         match bias.as_f64() {
             Some(b) if (-100.0..=100.0).contains(&b) => {}
-            _ => return Err(format!("the bias for token {token} must be a number from -100 to 100")),
+            _ => return Err(Mistake::BiasRange(token.to_owned())),
         }
     }
     Ok(Some(value))
@@ -232,6 +252,7 @@ impl Settings {
 mod tests {
     use super::*;
 
+    use crate::strings::EN;
     use serde_json::json;
 
     #[test]
@@ -287,7 +308,7 @@ mod tests {
             ..Default::default()
         };
         let problems = s.validate().unwrap_err();
-        let text: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
+        let text: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.field, (EN.setting_problem)(p))).collect();
         assert_eq!(
             text,
             [
@@ -296,32 +317,34 @@ mod tests {
                 "presence_penalty: presence_penalty must be a number from -2 to 2",
                 "frequency_penalty: frequency_penalty must be a number from -2 to 2",
                 "max_tokens: max_tokens must be a whole number of at least 1",
-                &format!("response_format: {JSON_REFUSAL}"),
+                "response_format: Phi-3 family models don't support JSON output formatting (response_format json_object). Ask for JSON in your message instead; the output is then not guaranteed to be valid JSON.",
                 "top_logprobs: top_logprobs must be a whole number from 0 to 20",
                 "n: n must be a whole number from 1 to 8",
                 "logit_bias: logit_bias keys are token ids (whole numbers); \"x\" is not one",
             ]
         );
-        assert_eq!(s.problem("n").unwrap(), "n must be a whole number from 1 to 8");
-        assert_eq!(s.problem("system"), None);
+        assert_eq!(s.problem("n", &EN).unwrap(), "n must be a whole number from 1 to 8");
+        assert_eq!(s.problem("system", &EN), None);
+        let odd = Settings { response_format: "yaml\"".into(), ..Default::default() };
+        assert_eq!(odd.problem("response_format", &EN).unwrap(), "unknown response format \"yaml\\\"\"");
     }
 
     #[test]
     fn extras_rules() {
         let needs = Settings { top_logprobs: "3".into(), ..Default::default() };
-        assert_eq!(needs.problem("top_logprobs").unwrap(), "top_logprobs needs logprobs turned on");
+        assert_eq!(needs.problem("top_logprobs", &EN).unwrap(), "top_logprobs needs logprobs turned on");
         for (raw, message) in [
             ("[1]", "logit_bias must be a JSON object of token id to bias"),
             ("{\"5\": 101}", "the bias for token 5 must be a number from -100 to 100"),
             ("{\"5\": \"x\"}", "the bias for token 5 must be a number from -100 to 100"),
         ] {
             let s = Settings { logit_bias: raw.into(), ..Default::default() };
-            assert_eq!(s.problem("logit_bias").unwrap(), message);
+            assert_eq!(s.problem("logit_bias", &EN).unwrap(), message);
         }
         assert!(Settings { logit_bias: "{".into(), ..Default::default() }
-            .problem("logit_bias")
+            .problem("logit_bias", &EN)
             .unwrap()
-            .starts_with("logit_bias is not valid JSON"));
+            .starts_with("logit_bias is not valid JSON: EOF while parsing an object at line 1 column 2"));
         let one = Settings { n: "1".into(), ..Default::default() }.validate().unwrap();
         assert!(one.extra.is_empty(), "n = 1 is the default: no extra, no header");
     }

@@ -1,9 +1,15 @@
 //! The interface's words, in one place. English is built in; a language is
 //! added by writing another [`Strings`] and naming it in [`LANGUAGES`].
-//! (Two kinds of text stay in English: why a file was refused, from the
-//! protocol crate's image checks, and the settings' validation messages.)
+//! (English reuses the protocol crate's own wording of why an image is
+//! refused; another language words [`Refusal`] itself.)
 
 use vision_chat_protocol::error::ErrorKind;
+use vision_chat_protocol::image::Refusal;
+use vision_chat_protocol::json::quoted;
+
+use crate::attachment::Refused;
+use crate::connection::EndpointProblem;
+use crate::settings::{Mistake, Problem};
 
 /// Every label, placeholder and note the components show.
 #[derive(Debug)]
@@ -102,6 +108,12 @@ pub struct Strings {
     pub asked_to_wait: fn(&str) -> String,
     pub cors_advice: fn(&str, &str) -> String,
     pub not_attached: fn(&str, &str) -> String,
+    /// Why a file was not attached (the reason part of [`Strings::not_attached`]).
+    pub refused: fn(&Refused) -> String,
+    /// What is wrong with a setting.
+    pub setting_problem: fn(&Problem) -> String,
+    /// What is wrong with a typed endpoint.
+    pub endpoint_problem: fn(EndpointProblem) -> String,
     pub note_not_sent: &'static str,
     pub note_length: &'static str,
     pub note_filtered: &'static str,
@@ -209,6 +221,14 @@ pub static EN: Strings = Strings {
     asked_to_wait: |time| format!("The service asked to wait {time}."),
     cors_advice: |endpoint, origin| format!("The browser could not reach {endpoint}, or the endpoint refused this page: direct mode needs the endpoint to allow requests from {origin} (CORS). Check the URL, or use the proxy, which has no such limit."),
     not_attached: |name, why| if name.is_empty() { format!("The file was not attached: {why}.") } else { format!("“{name}” was not attached: {why}.") },
+    refused: en_refused,
+    setting_problem: en_setting_problem,
+    endpoint_problem: |problem| match problem {
+        EndpointProblem::Missing => "enter the endpoint URL, e.g. https://<deployment>.<region>.inference.ai.azure.com",
+        EndpointProblem::NotHttps => "the endpoint must start with https:// (http:// only for localhost)",
+        EndpointProblem::Spaces => "the endpoint URL cannot contain spaces",
+    }
+    .to_owned(),
     note_not_sent: "Not sent — the text is back in the composer.",
     note_length: "Stopped at the max_tokens limit.",
     note_filtered: "The service's content filter stopped this answer; the text above is what arrived before it.",
@@ -221,6 +241,32 @@ pub static EN: Strings = Strings {
 };
 
 /// What the person can do about a failure, in English.
+fn en_refused(why: &Refused) -> String {
+    match why {
+        Refused::Judged(refusal) => Refusal::to_string(refusal),
+        Refused::Unreadable => "the file could not be read".to_owned(),
+        Refused::Corrupt(format) => format!("the {format} image is truncated or corrupt"),
+        Refused::CannotEncode => "this browser could not encode the image".to_owned(),
+        Refused::CannotPreview => "the image could not be previewed".to_owned(),
+    }
+}
+
+fn en_setting_problem(problem: &Problem) -> String {
+    let field = problem.field;
+    match &problem.mistake {
+        Mistake::NumberRange { min, max } => format!("{field} must be a number from {min} to {max}"),
+        Mistake::WholeAtLeast(min) => format!("{field} must be a whole number of at least {min}"),
+        Mistake::WholeRange { min, max } => format!("{field} must be a whole number from {min} to {max}"),
+        Mistake::UnknownFormat(format) => format!("unknown response format {}", quoted(format)),
+        Mistake::JsonOutput => "Phi-3 family models don't support JSON output formatting (response_format json_object). Ask for JSON in your message instead; the output is then not guaranteed to be valid JSON.".to_owned(),
+        Mistake::NeedsLogprobs => "top_logprobs needs logprobs turned on".to_owned(),
+        Mistake::BiasNotJson(why) => format!("logit_bias is not valid JSON: {why}"),
+        Mistake::BiasNotObject => "logit_bias must be a JSON object of token id to bias".to_owned(),
+        Mistake::BiasKey(token) => format!("logit_bias keys are token ids (whole numbers); {} is not one", quoted(token)),
+        Mistake::BiasRange(token) => format!("the bias for token {token} must be a number from -100 to 100"),
+    }
+}
+
 fn en_advice(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::ContentFilter => {

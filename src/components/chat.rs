@@ -337,8 +337,9 @@ impl Chat {
                 Some(RequestOptions { stream: true, ..options })
             }
             Err(problems) => {
-                let list: Vec<String> = problems.into_iter().map(|p| p.message).collect();
-                let message = (self.host.words().fix_settings_first)(&list.join("; "));
+                let t = self.host.words();
+                let list: Vec<String> = problems.iter().map(t.setting_problem).collect();
+                let message = (t.fix_settings_first)(&list.join("; "));
                 self.send_problem.set(Some(message));
                 self.settings_open.set(true);
                 None

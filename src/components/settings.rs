@@ -17,7 +17,7 @@ fn field(chat: Chat, key: &'static str, label: Words, hint: Words, get: Getter, 
     let t = chat.host.words();
     let id = chat.id(key);
     let message_id = format!("{id}-message");
-    let problem = Memo::new(move |_| chat.settings.with(|s| s.problem(key)));
+    let problem = Memo::new(move |_| chat.settings.with(|s| s.problem(key, t)));
     view! {
         <div class="vc-field">
             <label for=id.clone()>{label(t)}</label>
@@ -40,7 +40,8 @@ fn field(chat: Chat, key: &'static str, label: Words, hint: Words, get: Getter, 
 #[component]
 pub fn SettingsPanel() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let problem = move |key: &'static str| Memo::new(move |_| chat.settings.with(|s| s.problem(key)));
+    let t = chat.host.words();
+    let problem = move |key: &'static str| Memo::new(move |_| chat.settings.with(|s| s.problem(key, t)));
     let format_problem = problem("response_format");
     let logit_problem = problem("logit_bias");
     let id = move |name: &str| chat.id(name);
@@ -133,8 +134,9 @@ fn ConnectionFields() -> impl IntoView {
     let id = move |name: &str| chat.id(name);
     let t = chat.host.words();
     let typed_key = RwSignal::new(String::new());
-    let endpoint_problem =
-        move || chat.connection.with(|c| if c.direct { endpoint_base(&c.endpoint).err() } else { None });
+    let endpoint_problem = move || {
+        chat.connection.with(|c| if c.direct { endpoint_base(&c.endpoint).err().map(t.endpoint_problem) } else { None })
+    };
     let save_key = move || {
         let key = typed_key.get_untracked();
         if !key.trim().is_empty() {
