@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use js_sys::{Array, Uint8Array};
-use vision_chat_protocol::image::{check_size, judge, plan_size, ImageFormat, Limits};
+use vision_chat_protocol::image::{check_size, judge, plan_size, ImageError, ImageFormat, Limits, Refusal};
 use vision_chat_protocol::tokens::phi35_image_tokens;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -12,11 +12,29 @@ use web_sys::{Blob, BlobPropertyBag, ImageBitmap, ImageBitmapOptions, ImageEncod
 
 use crate::attachment::{encode_plan, pick_smaller, Attachment, EncodePlan, Refused, JPEG_QUALITY};
 
+/// Bytes read to judge a file: more than any image header seen in practice
+/// (a JPEG's frame header follows its EXIF and other segments, each at most
+/// 64 KB). The rest of a file is read into WebAssembly memory — which never
+/// shrinks — only when it is sent as it is.
+const HEAD_BYTES: f64 = 1024.0 * 1024.0;
+
 /// Prepares a chosen file, or says why it cannot be attached.
 pub async fn prepare(file: &Blob, name: &str, limits: &Limits) -> Result<Attachment, Refused> {
-    check_size(file.size() as u64, limits).map_err(Refused::Judged)?;
-    let bytes = read(file).await.map_err(|_| Refused::Unreadable)?;
-    let header = judge(&bytes, limits).map_err(Refused::Judged)?;
+    let size = file.size();
+    check_size(size as u64, limits).map_err(Refused::Judged)?;
+    let head = if size > HEAD_BYTES { file.slice_with_f64_and_f64(0.0, HEAD_BYTES).ok() } else { None };
+    let mut bytes = read(head.as_ref().unwrap_or(file)).await.map_err(|_| Refused::Unreadable)?;
+    let mut whole = head.is_none();
+    let header = match judge(&bytes, limits) {
+        // A header beyond the first megabyte: judge the whole file.
+        Err(Refusal::Image(ImageError::Corrupt(_))) if !whole => {
+            bytes = read(file).await.map_err(|_| Refused::Unreadable)?;
+            whole = true;
+            judge(&bytes, limits)
+        }
+        judged => judged,
+    }
+    .map_err(Refused::Judged)?;
     let corrupt = || Refused::Corrupt(header.format);
 
     let bitmap = decode(file).await.map_err(|_| corrupt())?;
@@ -26,7 +44,10 @@ pub async fn prepare(file: &Blob, name: &str, limits: &Limits) -> Result<Attachm
 
     let (format, out, blob) = if plan == EncodePlan::KeepOriginal {
         bitmap.close();
-        (header.format, bytes.clone(), file.clone())
+        if !whole {
+            bytes = read(file).await.map_err(|_| Refused::Unreadable)?;
+        }
+        (header.format, bytes, file.clone())
     } else {
         let scaled = if (w, h) == (ow, oh) { bitmap } else { scale(&bitmap, w, h).await.map_err(|_| corrupt())? };
         let encoded = match plan {
@@ -53,7 +74,7 @@ pub async fn prepare(file: &Blob, name: &str, limits: &Limits) -> Result<Attachm
         name: name.to_owned(),
         source_format: header.format,
         original_size: (ow, oh),
-        original_bytes: bytes.len() as u64,
+        original_bytes: size as u64,
         format,
         size: (w, h),
         bytes: out.len() as u64,

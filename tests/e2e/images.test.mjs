@@ -105,6 +105,27 @@ test('each accepted fixture dropped on the widget gets a truthful preview', asyn
   await page.close();
 });
 
+test('a JPEG whose frame header lies beyond the first megabyte is judged whole, and sent byte for byte', async () => {
+  // requests-bar.jpg with 1.2 MB of application segments (APP15) before its frame header.
+  const original = readFileSync(fixture('requests-bar.jpg'));
+  const padding = [];
+  for (let i = 0; i < 20; i++) {
+    const segment = Buffer.alloc(4 + 60000, 0x20);
+    segment.set([0xff, 0xef, (60002 >> 8) & 0xff, 60002 & 0xff]);
+    padding.push(segment);
+  }
+  const bytes = Buffer.concat([original.subarray(0, 2), ...padding, original.subarray(2)]);
+  assert.ok(bytes.length > 1024 * 1024 + 100000);
+  const { page, errors } = await openWidget(browser, demo.url);
+  await dropFile(page, 'padded.jpg', { bytes, type: 'image/jpeg' });
+  const p = await preview(page);
+  assert.deepEqual([p.originalWidth, p.originalHeight, p.format], [800, 500, 'image/jpeg']);
+  assert.match(p.text, /sent unchanged/);
+  assert.equal(p.bytes, bytes.length, 'the whole file, not its first megabyte');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a 16:9 chart costs what the reference says, after a useful downscale', async () => {
   const { page } = await openWidget(browser, demo.url);
   // A 1900x1069 chart drawn in the page (the reference's size).
