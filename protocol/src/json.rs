@@ -331,23 +331,18 @@ impl Number {
     }
 }
 
-impl From<u64> for Number {
-    fn from(n: u64) -> Self {
-        Number(n.to_string())
-    }
+/// Whole numbers as JSON numbers.
+macro_rules! integers_to_number {
+    ($($type:ty),*) => {$(
+        impl From<$type> for Number {
+            fn from(n: $type) -> Self {
+                Number(n.to_string())
+            }
+        }
+    )*};
 }
 
-impl From<u32> for Number {
-    fn from(n: u32) -> Self {
-        Number(n.to_string())
-    }
-}
-
-impl From<i64> for Number {
-    fn from(n: i64) -> Self {
-        Number(n.to_string())
-    }
-}
+integers_to_number!(u64, u32, i64);
 
 impl fmt::Display for Number {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -486,29 +481,18 @@ impl ToJson for Number {
     }
 }
 
-impl ToJson for u64 {
-    fn write_json(&self, out: &mut String) {
-        out.push_str(&self.to_string());
-    }
+/// Whole numbers, written as Rust prints them (which is JSON's spelling).
+macro_rules! integers_to_json {
+    ($($type:ty),*) => {$(
+        impl ToJson for $type {
+            fn write_json(&self, out: &mut String) {
+                out.push_str(&self.to_string());
+            }
+        }
+    )*};
 }
 
-impl ToJson for u32 {
-    fn write_json(&self, out: &mut String) {
-        out.push_str(&self.to_string());
-    }
-}
-
-impl ToJson for u16 {
-    fn write_json(&self, out: &mut String) {
-        out.push_str(&self.to_string());
-    }
-}
-
-impl ToJson for i64 {
-    fn write_json(&self, out: &mut String) {
-        out.push_str(&self.to_string());
-    }
-}
+integers_to_json!(u64, u32, u16, i64);
 
 impl<T: ToJson> ToJson for Vec<T> {
     fn write_json(&self, out: &mut String) {
