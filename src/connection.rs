@@ -7,8 +7,6 @@
 //! * Bearer: a host page can hand over a token (Microsoft Entra ID); in
 //!   direct mode it is sent as `Authorization: Bearer` instead of a key.
 
-use vision_chat_protocol::json::{FromJson, ObjectWriter, ToJson, Value};
-
 use crate::strings::Strings;
 
 /// The person's connection choices (never the key itself).
@@ -19,28 +17,7 @@ pub struct Connection {
     pub remember_key: bool,
 }
 
-/// As kept in local storage.
-impl ToJson for Connection {
-    fn write_json(&self, out: &mut String) {
-        let mut o = ObjectWriter::new(out);
-        o.field("direct", &self.direct);
-        o.field("endpoint", &self.endpoint);
-        o.field("remember_key", &self.remember_key);
-        o.end();
-    }
-}
-
-/// Leniently: what is missing or of another type takes its default.
-impl FromJson for Connection {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let flag = |name| value.get(name).and_then(Value::as_bool).unwrap_or_default();
-        Ok(Connection {
-            direct: flag("direct"),
-            endpoint: value.get("endpoint").and_then(Value::as_str).unwrap_or_default().to_owned(),
-            remember_key: flag("remember_key"),
-        })
-    }
-}
+crate::settings::stored_form!(Connection { texts: [endpoint], flags: [direct, remember_key] });
 
 /// What authenticates a request.
 #[derive(Debug, Clone, PartialEq, Eq)]

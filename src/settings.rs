@@ -7,7 +7,7 @@
 //! `top_logprobs` 0–20 (needs `logprobs`), `logit_bias` an object of token
 //! id to -100..100, `n` choices.
 
-use vision_chat_protocol::json::{self, FromJson, Number, ObjectWriter, ToJson, Value};
+use vision_chat_protocol::json::{self, Number, Value};
 use vision_chat_protocol::request::RequestOptions;
 
 use crate::strings::Strings;
@@ -187,66 +187,49 @@ fn logit_bias(raw: &str) -> Result<Option<Value>, Mistake> {
     Ok(Some(value))
 }
 
-/// The form as kept in local storage: a JSON object of the fields.
-impl ToJson for Settings {
-    fn write_json(&self, out: &mut String) {
-        let mut o = ObjectWriter::new(out);
-        for (name, value) in self.texts() {
-            o.field(name, value);
+/// How a form of text fields and flags is kept in local storage: a JSON
+/// object with each field under its own name. Read leniently: a field
+/// missing or of another type (an older or newer version) takes its
+/// default, unknown ones are ignored. Every field must be listed (the
+/// struct is built from the list).
+macro_rules! stored_form {
+    ($form:ident { texts: [$($text:ident),*], flags: [$($flag:ident),*] }) => {
+        impl vision_chat_protocol::json::ToJson for $form {
+            fn write_json(&self, out: &mut String) {
+                let mut o = vision_chat_protocol::json::ObjectWriter::new(out);
+                $(o.field(stringify!($text), &self.$text);)*
+                $(o.field(stringify!($flag), &self.$flag);)*
+                o.end();
+            }
         }
-        o.field("logprobs", &self.logprobs);
-        o.end();
-    }
-}
 
-/// Reads a kept form leniently: a field missing or of another type (an
-/// older or newer version) is left empty, unknown fields are ignored.
-impl FromJson for Settings {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let mut settings = Settings::default();
-        let text = |name: &str| value.get(name).and_then(Value::as_str).map(str::to_owned).unwrap_or_default();
-        for (name, field) in settings.texts_mut() {
-            *field = text(name);
+        impl vision_chat_protocol::json::FromJson for $form {
+            fn from_json(value: &vision_chat_protocol::json::Value) -> Result<Self, String> {
+                let text = |name| value.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+                let flag = |name| value.get(name).and_then(|v| v.as_bool()).unwrap_or_default();
+                Ok($form { $($text: text(stringify!($text)),)* $($flag: flag(stringify!($flag)),)* })
+            }
         }
-        settings.logprobs = value.get("logprobs").and_then(Value::as_bool).unwrap_or_default();
-        Ok(settings)
-    }
+    };
 }
+pub(crate) use stored_form;
 
-impl Settings {
-    /// The text fields with their stored names.
-    fn texts(&self) -> [(&'static str, &String); 11] {
-        [
-            ("temperature", &self.temperature),
-            ("top_p", &self.top_p),
-            ("max_tokens", &self.max_tokens),
-            ("stop", &self.stop),
-            ("presence_penalty", &self.presence_penalty),
-            ("frequency_penalty", &self.frequency_penalty),
-            ("response_format", &self.response_format),
-            ("system", &self.system),
-            ("top_logprobs", &self.top_logprobs),
-            ("logit_bias", &self.logit_bias),
-            ("n", &self.n),
-        ]
-    }
-
-    fn texts_mut(&mut self) -> [(&'static str, &mut String); 11] {
-        [
-            ("temperature", &mut self.temperature),
-            ("top_p", &mut self.top_p),
-            ("max_tokens", &mut self.max_tokens),
-            ("stop", &mut self.stop),
-            ("presence_penalty", &mut self.presence_penalty),
-            ("frequency_penalty", &mut self.frequency_penalty),
-            ("response_format", &mut self.response_format),
-            ("system", &mut self.system),
-            ("top_logprobs", &mut self.top_logprobs),
-            ("logit_bias", &mut self.logit_bias),
-            ("n", &mut self.n),
-        ]
-    }
-}
+stored_form!(Settings {
+    texts: [
+        temperature,
+        top_p,
+        max_tokens,
+        stop,
+        presence_penalty,
+        frequency_penalty,
+        response_format,
+        system,
+        top_logprobs,
+        logit_bias,
+        n
+    ],
+    flags: [logprobs]
+});
 
 #[cfg(test)]
 mod tests {
@@ -254,6 +237,7 @@ mod tests {
 
     use crate::strings::EN;
     use serde_json::json;
+    use vision_chat_protocol::json::{FromJson, ToJson};
 
     #[test]
     fn empty_form_leaves_everything_to_the_service() {

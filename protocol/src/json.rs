@@ -120,45 +120,6 @@ impl Value {
             _ => None,
         }
     }
-
-    pub fn is_null(&self) -> bool {
-        matches!(self, Value::Null)
-    }
-
-    /// This value as JSON text (no insignificant whitespace).
-    pub fn to_json(&self) -> String {
-        let mut out = String::new();
-        self.write(&mut out);
-        out
-    }
-
-    /// Appends this value as JSON text.
-    pub fn write(&self, out: &mut String) {
-        match self {
-            Value::Null => out.push_str("null"),
-            Value::Bool(true) => out.push_str("true"),
-            Value::Bool(false) => out.push_str("false"),
-            Value::Number(n) => out.push_str(&n.0),
-            Value::String(s) => write_str(out, s),
-            Value::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    item.write(out);
-                }
-                out.push(']');
-            }
-            Value::Object(map) => {
-                let mut object = ObjectWriter::new(out);
-                for (name, value) in map.iter() {
-                    value.write(object.member(name));
-                }
-                object.end();
-            }
-        }
-    }
 }
 
 impl From<&str> for Value {
@@ -441,9 +402,17 @@ impl<T: FromJson> FromJson for Vec<T> {
     }
 }
 
+/// As JSON text, without insignificant whitespace.
 impl ToJson for Value {
     fn write_json(&self, out: &mut String) {
-        self.write(out);
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => b.write_json(out),
+            Value::Number(n) => n.write_json(out),
+            Value::String(s) => s.write_json(out),
+            Value::Array(items) => items.write_json(out),
+            Value::Object(map) => map.write_json(out),
+        }
     }
 }
 
@@ -451,7 +420,7 @@ impl ToJson for Map {
     fn write_json(&self, out: &mut String) {
         let mut object = ObjectWriter::new(out);
         for (name, value) in self.iter() {
-            value.write(object.member(name));
+            object.field(name, value);
         }
         object.end();
     }
@@ -552,9 +521,7 @@ impl<'a> Fields<'a> {
 /// `s` quoted and escaped as a JSON string: how a token or a typed value is
 /// shown in a message, whitespace and quotes visible.
 pub fn quoted(s: &str) -> String {
-    let mut out = String::new();
-    write_str(&mut out, s);
-    out
+    s.to_json()
 }
 
 /// Appends `s` as a JSON string: quoted, with `"`, `\` and control
@@ -611,10 +578,6 @@ impl<'a> ObjectWriter<'a> {
         write_str(self.out, name);
         self.out.push(':');
         self.out
-    }
-
-    pub fn str(&mut self, name: &str, value: &str) {
-        write_str(self.member(name), value);
     }
 
     /// A member written by its type.

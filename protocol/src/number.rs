@@ -21,20 +21,12 @@ pub fn percent(probability: f64) -> String {
 /// `Retry-After` headers hold them; up to 15 digits on either side of the
 /// point, which is beyond any setting's precision. No exponents.
 pub fn decimal(raw: &str) -> Option<f64> {
-    let (negative, whole, fraction) = decimal_parts(raw)?;
+    let (_, whole, fraction) = decimal_parts(raw)?;
     if whole.len() > 15 || fraction.len() > 15 {
         return None;
     }
-    let whole = if whole.is_empty() { 0 } else { whole.parse::<u64>().ok()? };
-    let fraction_value = if fraction.is_empty() { 0 } else { fraction.parse::<u64>().ok()? };
-    // As one integer over a power of ten, both exact in an f64, one division
-    // rounds correctly; numbers too long for that are summed (off by an ulp at most).
-    let scale = 10u64.pow(fraction.len() as u32);
-    let value = match whole.checked_mul(scale).and_then(|w| w.checked_add(fraction_value)) {
-        Some(n) if n < 1 << 53 => n as f64 / scale as f64,
-        _ => whole as f64 + fraction_value as f64 / scale as f64,
-    };
-    Some(if negative { -value } else { value })
+    // Read as the JSON number it spells (exact up to 15 significant digits).
+    crate::json::Number::from_decimal(raw).map(|n| n.as_f64())
 }
 
 /// A plain decimal's sign (`true`: negative), whole digits and fraction

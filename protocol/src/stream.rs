@@ -148,7 +148,7 @@ impl Answer {
                         state.text.push_str(&text);
                         progress.appended.push((ch.index, text));
                     }
-                    if let Some(lp) = ch.logprobs.as_ref().filter(|v| !v.is_null()) {
+                    if let Some(lp) = &ch.logprobs {
                         state.tokens.extend(logprobs::parse(lp));
                     }
                     if let Some(reason) = ch.finish_reason {

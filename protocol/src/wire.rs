@@ -307,11 +307,11 @@ impl ToJson for ContentPart {
         let mut object = ObjectWriter::new(out);
         match self {
             ContentPart::Text { text } => {
-                object.str("type", "text");
+                object.field("type", "text");
                 object.field("text", text);
             }
             ContentPart::ImageUrl { image_url } => {
-                object.str("type", "image_url");
+                object.field("type", "image_url");
                 object.field("image_url", image_url);
             }
         }
@@ -490,7 +490,7 @@ impl ToJson for ChatRequest {
         object.some("seed", &self.seed);
         object.some("model", &self.model);
         for (name, value) in self.extra.iter().filter(|(name, _)| !REQUEST_FIELDS.contains(name)) {
-            value.write(object.member(name));
+            object.field(name, value);
         }
         object.end();
     }

@@ -295,10 +295,7 @@ fn MarkdownContent(entry: MessageEntry) -> impl IntoView {
                 };
                 if !streaming {
                     let last = r.finish();
-                    update = Some(match update.take() {
-                        Some(u) => u.then(last),
-                        None => last,
-                    });
+                    update = Some(update.take().unwrap_or_default().then(last));
                 }
                 update
             })
