@@ -67,3 +67,45 @@ async fn allowed_hosts_may_frame_the_pages() {
         "{csp}"
     );
 }
+
+/// `cargo xtask build` stores `.br` and `.gz` copies beside the files: they
+/// are sent as they are to a browser that accepts them, with the original's
+/// type; others get the file itself.
+#[tokio::test]
+async fn precompressed_copies_are_served_to_browsers_that_accept_them() {
+    let dir = std::env::temp_dir().join(format!("vision-chat-precompressed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>t</title>").unwrap();
+    std::fs::write(dir.join("widget.js"), "export const plain = 1;").unwrap();
+    // The proxy does not look inside: distinct bytes show which file was sent.
+    std::fs::write(dir.join("widget.js.br"), b"brotli copy").unwrap();
+    std::fs::write(dir.join("widget.js.gz"), b"gzip copy").unwrap();
+    let addr = proxy(&dir, &[]).await;
+    let get = |accept: &'static str| {
+        let request = client().get(format!("http://{addr}/widget.js"));
+        async move {
+            let r = if accept.is_empty() { request } else { request.header("accept-encoding", accept) }
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            let header = |name: &str| r.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+            let (encoding, kind, vary) = (header("content-encoding"), header("content-type"), header("vary"));
+            (encoding, kind, vary, r.bytes().await.unwrap())
+        }
+    };
+
+    let (encoding, kind, vary, body) = get("gzip, deflate, br, zstd").await;
+    assert_eq!(encoding.as_deref(), Some("br"));
+    assert_eq!(kind.as_deref(), Some("text/javascript"));
+    assert!(vary.is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")));
+    assert_eq!(&body[..], b"brotli copy");
+
+    let (encoding, kind, _, body) = get("gzip").await;
+    assert_eq!((encoding.as_deref(), kind.as_deref()), (Some("gzip"), Some("text/javascript")));
+    assert_eq!(&body[..], b"gzip copy");
+
+    let (encoding, _, _, body) = get("").await;
+    assert_eq!(encoding, None);
+    assert_eq!(&body[..], b"export const plain = 1;");
+}

@@ -28,6 +28,24 @@ test('the header names the demo model', async () => {
   await page.close();
 });
 
+test('the widget\'s files arrive as the precompressed brotli copies, with their own types', async () => {
+  const page = await browser.newPage();
+  const responses = new Map();
+  page.on('response', (r) => responses.set(new URL(r.url()).pathname, r));
+  await page.goto(demo.url);
+  await page.getByTestId('model-name').waitFor();
+  const types = { '/vision-chat.js': 'text/javascript', '/widget.js': 'text/javascript',
+    '/widget_bg.wasm': 'application/wasm', '/widget.css': 'text/css' };
+  for (const [path, type] of Object.entries(types)) {
+    const headers = await responses.get(path)?.allHeaders();
+    assert.ok(headers, `${path} was loaded`);
+    assert.equal(headers['content-encoding'], 'br', path);
+    assert.equal(headers['content-type'], type, path);
+    assert.match(headers.vary ?? '', /accept-encoding/i, path);
+  }
+  await page.close();
+});
+
 test('an answer streams in, grows over several observations, then shows its usage', async () => {
   const { page, errors } = await openWidget(browser, demo.url);
   const input = page.getByTestId('composer-input');

@@ -12,6 +12,7 @@
 //!
 //! Every install step checks first, so a warm machine pays nothing.
 
+mod compress;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -74,6 +75,13 @@ fn build(root: &Path, tools: &Tools) -> Result<(), String> {
             .arg(&file)
             .arg("--")
             .arg(&file))?;
+    }
+    let started = Instant::now();
+    let sizes = compress::precompress(&root.join("dist"))?;
+    println!("xtask: precompressed dist/ in {:.1} s (bytes: file, .gz, .br)", started.elapsed().as_secs_f64());
+    for s in &sizes {
+        let name = s.file.file_name().unwrap_or_default().to_string_lossy();
+        println!("  {name:<24} {:>8} {:>8} {:>8}", s.raw, s.gzip, s.brotli);
     }
     println!("xtask: building the proxy (release)");
     run(Command::new("cargo").args(["build", "--release", "--package", "vision-chat-proxy"]).current_dir(root))
