@@ -84,7 +84,15 @@ pub fn emit(target: &web_sys::EventTarget, name: &str, detail: &str) {
     }
 }
 
-/// Runs when the module starts, before any element mounts.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(message: &str);
+}
+
+/// Runs when the module starts, before any element mounts: a panic (a bug)
+/// is reported on the console with its message and place before the
+/// module stops.
 pub fn start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|panic| console_error(&panic.to_string())));
 }
