@@ -13,6 +13,7 @@
 //! Every install step checks first, so a warm machine pays nothing.
 
 mod compress;
+mod imports;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -76,8 +77,11 @@ fn build(root: &Path, tools: &Tools) -> Result<(), String> {
             .arg("--")
             .arg(&file))?;
     }
+    let dist = root.join("dist");
+    let renamed = imports::shorten(&dist.join("widget_bg.wasm"), &dist.join("widget.js"), "./widget_bg.js")?;
+    println!("xtask: gave the {renamed} imports of widget_bg.wasm short names (in widget.js too)");
     let started = Instant::now();
-    let sizes = compress::precompress(&root.join("dist"))?;
+    let sizes = compress::precompress(&dist)?;
     println!("xtask: precompressed dist/ in {:.1} s (bytes: file, .gz, .br)", started.elapsed().as_secs_f64());
     for s in &sizes {
         let name = s.file.file_name().unwrap_or_default().to_string_lossy();
