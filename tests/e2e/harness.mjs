@@ -39,6 +39,7 @@ export async function startProxy({ demoDelayMs = 40, upstream, key = 'test-key',
   });
   return {
     url,
+    pid: child.pid,
     output: () => output,
     async stop() {
       if (child.exitCode === null) {
