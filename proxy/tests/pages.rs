@@ -108,4 +108,12 @@ async fn precompressed_copies_are_served_to_browsers_that_accept_them() {
     let (encoding, _, _, body) = get("").await;
     assert_eq!(encoding, None);
     assert_eq!(&body[..], b"export const plain = 1;");
+
+    // A page sent as its copy still carries the page policy.
+    std::fs::write(dir.join("index.html.br"), b"brotli page").unwrap();
+    let page = client().get(format!("http://{addr}/")).header("accept-encoding", "br").send().await.unwrap();
+    assert_eq!(page.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("br"));
+    assert_eq!(page.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("text/html"));
+    let csp = page.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
 }
