@@ -1,11 +1,10 @@
 // Benchmarks that print their figures (cargo xtask bench). No thresholds
 // are asserted here: the figures go into README and closing notes.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { get } from 'node:http';
 import { setPriority } from 'node:os';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DIST, startProxy, launchBrowser } from './harness.mjs';
 import { startFakeUpstream } from './fake-upstream.mjs';
@@ -150,9 +149,6 @@ async function streamOnce(browser, kb, warm) {
     writeBytes: 16384,
   });
   const proxy = await startProxy({ upstream: fake.url });
-  // The proxy and the upstream run on servers, not beside a person's
-  // browser: here they share its cores, so they yield to it when both wait.
-  setPriority(proxy.pid, RIG_PRIORITY);
   const page = await browser.newPage();
   try {
     await page.goto(proxy.url);
@@ -233,7 +229,10 @@ async function streaming() {
   console.log('answer'.padEnd(14), 'deltas'.padStart(7), 'wall ms'.padStart(9), 'script ms'.padStart(10), 'µs/delta'.padStart(9),
     'longest task ms'.padStart(16), 'longest CPU ms'.padStart(15), ' tasks over 16 ms (wall)');
   const browser = await launchBareBrowser();
-  // After the browser started (it keeps normal priority): this process serves the fake upstream.
+  // The fake upstream and the proxy run on servers, not beside a person's
+  // browser: here they share its cores, so they yield to it when both wait.
+  // This process serves the fake upstream and starts the proxies, which
+  // inherit its priority; the browser, started before, keeps the normal one.
   setPriority(process.pid, RIG_PRIORITY);
   const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const results = [];

@@ -39,7 +39,6 @@ export async function startProxy({ demoDelayMs = 40, upstream, key = 'test-key',
   });
   return {
     url,
-    pid: child.pid,
     output: () => output,
     async stop() {
       if (child.exitCode === null) {

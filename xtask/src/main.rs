@@ -66,10 +66,11 @@ fn project_root() -> PathBuf {
 fn build(root: &Path, tools: &Tools) -> Result<(), String> {
     println!("xtask: building the widget (release, wasm-opt) into dist/");
     run(tools.command("trunk").args(["build", "--release"]).current_dir(root))?;
+    let dist = root.join("dist");
     // The JavaScript an embedding page loads, minified in place (Trunk
     // minifies the styles itself).
     for script in ["vision-chat.js", "widget.js", "frame.js"] {
-        let file = root.join("dist").join(script);
+        let file = dist.join(script);
         run(tools
             .command("terser")
             .args(["--module", "--compress", "--mangle", "--output"])
@@ -77,7 +78,6 @@ fn build(root: &Path, tools: &Tools) -> Result<(), String> {
             .arg("--")
             .arg(&file))?;
     }
-    let dist = root.join("dist");
     let renamed = imports::shorten(&dist.join("widget_bg.wasm"), &dist.join("widget.js"), "./widget_bg.js")?;
     println!("xtask: gave the {renamed} imports of widget_bg.wasm short names (in widget.js too)");
     let started = Instant::now();
